@@ -1,0 +1,137 @@
+//! Request and response bodies of the HTTP API, shared by the server and the CLI.
+//!
+//! Field names are the old Django service's (see `shared/api-contract.md`); serde is the
+//! only (de)serialiser, and the `openapi` feature only derives the documented schema.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// `POST /user/join/`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+pub struct JoinRequest {
+    pub email: String,
+    pub nickname: String,
+    pub password1: String,
+    /// Must equal `password1`.
+    pub password2: String,
+}
+
+/// `POST /user/login/`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+/// Tokens of a new session, as join and login answer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+pub struct TokenPair {
+    pub access: String,
+    pub refresh: String,
+    pub user: User,
+    /// When `access` expires (ISO 8601, +09:00).
+    pub access_expiration: String,
+    /// When `refresh` expires (ISO 8601, +09:00).
+    pub refresh_expiration: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+pub struct User {
+    pub pk: u64,
+    pub email: String,
+    pub nickname: String,
+    pub quota: Quota,
+}
+
+/// Today's recommendations (Asia/Seoul calendar day).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+pub struct Quota {
+    /// Recommendations per day; 0 means no limit.
+    pub limit: u32,
+    /// Left today; null when there is no limit.
+    pub remaining: Option<u32>,
+    /// The next midnight in Seoul (ISO 8601, +09:00).
+    pub resets_at: String,
+}
+
+/// `POST /user/token/refresh/`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+pub struct RefreshRequest {
+    pub refresh: String,
+    /// Issue a new refresh token and retire this one; presenting a retired token again
+    /// revokes the whole session.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", oai(default))]
+    pub rotate: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+pub struct RefreshResponse {
+    pub access: String,
+    pub access_expiration: String,
+    /// Only with `rotate: true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", oai(skip_serializing_if_is_none))]
+    pub refresh: Option<String>,
+    /// Only with `rotate: true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", oai(skip_serializing_if_is_none))]
+    pub refresh_expiration: Option<String>,
+}
+
+/// `POST /user/token/verify/`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+pub struct VerifyRequest {
+    pub token: String,
+}
+
+/// `POST /user/logout/`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+pub struct LogoutRequest {
+    pub refresh: String,
+}
+
+/// A bare human message, as logout answers.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+pub struct Detail {
+    pub detail: String,
+}
+
+/// The empty object `{}` that verify answers with.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+pub struct Empty {}
+
+/// `GET /healthz`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+pub struct Health {
+    pub status: String,
+}
+
+/// Every error the API answers: a sentence for people and a stable code for programs.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+pub struct ErrorBody {
+    pub detail: String,
+    pub code: String,
+    /// Per-field messages, for validation errors.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", oai(skip_serializing_if_is_none))]
+    pub fields: Option<BTreeMap<String, Vec<String>>>,
+    /// Known names close to an unknown place.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", oai(skip_serializing_if_is_none))]
+    pub suggestions: Option<Vec<String>>,
+}

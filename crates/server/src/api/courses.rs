@@ -1,0 +1,128 @@
+//! `/chat/chat/…`: a user's saved courses. Only the owner ever sees or deletes a course.
+
+use std::sync::Arc;
+
+use fyd_core::course::{validate_content, Course, CourseContent};
+use fyd_core::FieldErrors;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::{ApiResponse, OpenApi};
+
+use super::auth::BearerAuth;
+use super::error::{error_set, ApiError, Failure};
+use super::json::Json;
+use super::ApiTags;
+use crate::clock::iso_seoul;
+use crate::state::AppState;
+use crate::store::DeleteOutcome;
+
+pub const DEFAULT_PAGE: usize = 100;
+pub const MAX_PAGE: usize = 100;
+
+error_set!(ListErrors: [400, 401, 500]);
+error_set!(CreateErrors: [400, 401, 413, 500]);
+error_set!(CourseErrors: [401, 403, 404, 500]);
+
+#[derive(ApiResponse)]
+pub enum ListResponse {
+    /// The caller's courses, newest first.
+    #[oai(status = 200)]
+    Ok(
+        Json<Vec<Course>>,
+        /// `<…?before=ID&limit=N>; rel="next"` when more courses exist.
+        #[oai(header = "Link")]
+        Option<String>,
+    ),
+}
+
+#[derive(ApiResponse)]
+pub enum CreateResponse {
+    #[oai(status = 201)]
+    Created(Json<Course>),
+}
+
+#[derive(ApiResponse)]
+pub enum DeleteResponse {
+    /// Deleted; no body.
+    #[oai(status = 204)]
+    Deleted,
+}
+
+pub struct CoursesApi {
+    pub state: Arc<AppState>,
+}
+
+#[OpenApi(tag = "ApiTags::Courses")]
+impl CoursesApi {
+    /// List my saved courses
+    ///
+    /// Newest first, `limit` (1–100, default 100) at a time; a `Link` header with
+    /// `rel="next"` points to the next page.
+    #[oai(path = "/chat/chat", method = "get", operation_id = "list_courses")]
+    async fn list(
+        &self,
+        auth: BearerAuth,
+        /// Page size, 1–100.
+        limit: Query<Option<String>>,
+        /// Only courses with an id below this one.
+        before: Query<Option<String>>,
+    ) -> Result<ListResponse, Failure<ListErrors>> {
+        let mut errors = FieldErrors::new();
+        let limit = match limit.0.as_deref().map(str::parse::<usize>) {
+            None => DEFAULT_PAGE,
+            Some(Ok(n)) if (1..=MAX_PAGE).contains(&n) => n,
+            Some(_) => {
+                errors.add("limit", format!("Use a whole number from 1 to {MAX_PAGE}."));
+                DEFAULT_PAGE
+            }
+        };
+        let before = match before.0.as_deref().map(str::parse::<u64>) {
+            None => None,
+            Some(Ok(id)) => Some(id),
+            Some(Err(_)) => {
+                errors.add("before", "Use a course id.");
+                None
+            }
+        };
+        errors.finish(()).map_err(ApiError::invalid)?;
+        let mut courses = self.state.store.list_courses(auth.0.user_id, before, limit + 1).await?;
+        let next = (courses.len() > limit).then(|| {
+            courses.truncate(limit);
+            let last = courses.last().map_or(0, |c| c.id);
+            format!("</chat/chat/?before={last}&limit={limit}>; rel=\"next\"")
+        });
+        Ok(ListResponse::Ok(Json(courses), next))
+    }
+
+    /// Save a course
+    ///
+    /// `id`, `author` and `created_at` in the body are ignored.
+    #[oai(path = "/chat/chat", method = "post", operation_id = "create_course")]
+    async fn create(&self, auth: BearerAuth, body: Json<CourseContent>) -> Result<CreateResponse, Failure<CreateErrors>> {
+        validate_content(&body.0).map_err(ApiError::invalid)?;
+        let created_at = iso_seoul(self.state.clock.now());
+        let course = self.state.store.create_course(auth.0.user_id, created_at, body.0).await?;
+        Ok(CreateResponse::Created(Json(course)))
+    }
+
+    /// Get one of my courses
+    #[oai(path = "/chat/chat/:id", method = "get", operation_id = "get_course")]
+    async fn detail(&self, auth: BearerAuth, id: Path<String>) -> Result<Json<Course>, Failure<CourseErrors>> {
+        let id = id.0.parse::<u64>().map_err(|_| ApiError::not_found())?;
+        let course = self.state.store.course(id).await?.ok_or_else(ApiError::not_found)?;
+        if course.author != auth.0.user_id {
+            Err(ApiError::forbidden())?;
+        }
+        Ok(Json(course))
+    }
+
+    /// Delete one of my courses
+    #[oai(path = "/chat/chat/:id", method = "delete", operation_id = "delete_course")]
+    async fn delete(&self, auth: BearerAuth, id: Path<String>) -> Result<DeleteResponse, Failure<CourseErrors>> {
+        let id = id.0.parse::<u64>().map_err(|_| ApiError::not_found())?;
+        match self.state.store.delete_course(id, auth.0.user_id).await? {
+            DeleteOutcome::Deleted => Ok(DeleteResponse::Deleted),
+            DeleteOutcome::NotFound => Err(ApiError::not_found().into()),
+            DeleteOutcome::NotOwner => Err(ApiError::forbidden().into()),
+        }
+    }
+}

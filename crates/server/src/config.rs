@@ -1,0 +1,56 @@
+//! `fyd-server`'s settings: flags, each with an environment variable and a default that
+//! works with no configuration at all.
+
+use std::path::PathBuf;
+
+use clap::Parser;
+
+#[derive(Debug, Clone, Parser)]
+#[command(name = "fyd-server", version, about = "fyd's API server: accounts, tokens, saved date courses and recommendations.")]
+pub struct Settings {
+    /// Address to listen on; port 0 picks a free port (the chosen address is printed).
+    #[arg(long, env = "FYD_BIND", default_value = "127.0.0.1:8000")]
+    pub bind: String,
+
+    /// Directory of the sled database and the generated JWT secret.
+    #[arg(long, env = "FYD_DATA_DIR", default_value = "./fyd-data")]
+    pub data_dir: PathBuf,
+
+    /// Successful recommendations per user per Asia/Seoul calendar day; 0 = no limit.
+    #[arg(long, env = "FYD_DAILY_QUOTA", default_value_t = 5)]
+    pub daily_quota: u32,
+
+    /// Origins allowed by CORS (repeat or comma-separate); any origin when none is given.
+    #[arg(long = "cors-origin", env = "FYD_CORS_ORIGIN", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
+
+    /// Lifetime of access tokens (e.g. 60m, 90s).
+    #[arg(long, env = "FYD_ACCESS_TTL", default_value = "60m")]
+    pub access_ttl: humantime::Duration,
+
+    /// Lifetime of refresh tokens (e.g. 7d).
+    #[arg(long, env = "FYD_REFRESH_TTL", default_value = "7d")]
+    pub refresh_ttl: humantime::Duration,
+
+    /// Failed logins for one email within 15 minutes before further attempts get 429.
+    #[arg(long, env = "FYD_LOGIN_MAX_FAILURES", default_value_t = 10)]
+    pub login_max_failures: usize,
+
+    /// sled page cache in MiB (sled's own default is 1 GiB, far more than fyd needs).
+    #[arg(long, env = "FYD_CACHE_MB", default_value_t = 8)]
+    pub cache_mb: u64,
+
+    /// Token signing secret; read from `FYD_JWT_SECRET` only (a flag would show in `ps`).
+    /// Without it a secret is generated once into the data dir (mode 0600) and reused.
+    #[arg(skip)]
+    pub jwt_secret: Option<String>,
+}
+
+impl Settings {
+    /// Settings with every default and the given data directory.
+    pub fn with_data_dir(data_dir: impl Into<PathBuf>) -> Self {
+        let mut settings = Self::parse_from(["fyd-server"]);
+        settings.data_dir = data_dir.into();
+        settings
+    }
+}

@@ -1,0 +1,48 @@
+//! `fyd-server`: parses settings, starts the server, and shuts it down gracefully on
+//! SIGINT/SIGTERM (requests drain, the store is flushed).
+
+use std::io::IsTerminal;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::Parser;
+use fyd_server::clock::SystemClock;
+use fyd_server::Settings;
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let mut settings = Settings::parse();
+    settings.jwt_secret = std::env::var("FYD_JWT_SECRET").ok().filter(|s| !s.is_empty());
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+
+    let mut server = fyd_server::spawn(settings, Arc::new(SystemClock)).await.context("fyd-server could not start")?;
+    // Scripts and tests started with `--bind 127.0.0.1:0` read the chosen address from here.
+    println!("fyd-server listening on {}", server.url());
+    tokio::select! {
+        () = shutdown_signal() => {
+            tracing::info!("shutting down");
+            server.stop().await.context("shutdown failed")?;
+        }
+        served = server.finished() => served.context("the server stopped")?,
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("SIGTERM handler installs");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+}

@@ -1,0 +1,111 @@
+//! The storage trait the HTTP handlers talk to, and its records.
+//!
+//! The trait is backend-neutral (no sled types cross it) so that a PostgreSQL store can sit
+//! behind the same handlers for deployments with several replicas. Every method that
+//! writes returns only once the write is durable: an acknowledged write survives `kill -9`.
+
+mod sled_store;
+
+use async_trait::async_trait;
+use fyd_core::course::{Course, CourseContent};
+use serde::{Deserialize, Serialize};
+
+pub use sled_store::SledStore;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("a user with that email or nickname already exists")]
+    AlreadyRegistered,
+    #[error("storage failure: {0}")]
+    Backend(String),
+    #[error("stored record is unreadable: {0}")]
+    Corrupt(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserRecord {
+    pub id: u64,
+    /// As the user typed it; uniqueness is on its lower-cased form.
+    pub email: String,
+    pub nickname: String,
+    /// PHC string (argon2id).
+    pub password_hash: String,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub email: String,
+    pub nickname: String,
+    pub password_hash: String,
+    pub created_at: String,
+}
+
+/// A login session: one refresh token lineage. Revoking it kills its access tokens too.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionRecord {
+    pub id: String,
+    pub user_id: u64,
+    /// Generation of the only refresh token that is still valid; rotation increments it.
+    pub refresh_generation: u32,
+}
+
+/// What presenting a refresh token of generation `g` did to its session.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RefreshOutcome {
+    /// The token is current and stays valid (no rotation asked).
+    Kept(SessionRecord),
+    /// The token was current and is now retired; the record holds the new generation.
+    Rotated(SessionRecord),
+    /// The token had already been rotated away: the session is now revoked.
+    ReuseDetected,
+    /// No such session (logged out, revoked, or never existed).
+    NoSession,
+}
+
+/// Whether a course could be deleted by the user who asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeleteOutcome {
+    Deleted,
+    NotFound,
+    NotOwner,
+}
+
+/// A day's quota was granted (with what remains after it) or is used up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuotaReservation {
+    Granted { remaining: u32 },
+    Exhausted,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Creates a user, atomically refusing a taken email (case-insensitive) or nickname.
+    async fn create_user(&self, user: NewUser) -> StoreResult<UserRecord>;
+    async fn user(&self, id: u64) -> StoreResult<Option<UserRecord>>;
+    async fn user_by_email(&self, email: &str) -> StoreResult<Option<UserRecord>>;
+
+    async fn create_session(&self, session: &SessionRecord) -> StoreResult<()>;
+    async fn session(&self, id: &str) -> StoreResult<Option<SessionRecord>>;
+    /// Atomically checks a refresh token's generation against its session and rotates it
+    /// when asked; a retired generation revokes the session (reuse detection).
+    async fn present_refresh(&self, session_id: &str, generation: u32, rotate: bool) -> StoreResult<RefreshOutcome>;
+    async fn revoke_session(&self, id: &str) -> StoreResult<()>;
+
+    async fn create_course(&self, author: u64, created_at: String, content: CourseContent) -> StoreResult<Course>;
+    async fn course(&self, id: u64) -> StoreResult<Option<Course>>;
+    /// The author's courses, newest first, with ids below `before` when given.
+    async fn list_courses(&self, author: u64, before: Option<u64>, limit: usize) -> StoreResult<Vec<Course>>;
+    async fn delete_course(&self, id: u64, requester: u64) -> StoreResult<DeleteOutcome>;
+
+    /// Takes one unit of `user`'s quota for `day` if fewer than `limit` are used.
+    async fn reserve_quota(&self, user: u64, day: &str, limit: u32) -> StoreResult<QuotaReservation>;
+    /// Gives back a unit taken by `reserve_quota` (the work it paid for failed).
+    async fn release_quota(&self, user: u64, day: &str) -> StoreResult<()>;
+    async fn quota_used(&self, user: u64, day: &str) -> StoreResult<u32>;
+
+    /// Makes every write so far durable (used at shutdown; write methods already do it).
+    async fn flush(&self) -> StoreResult<()>;
+}

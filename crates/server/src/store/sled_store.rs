@@ -1,0 +1,289 @@
+//! The sled implementation of [`Store`].
+//!
+//! Layout (all integers big-endian, so byte order is numeric order):
+//! - `users`: user id → `UserRecord` (JSON); `user_emails`: lower-cased email → user id;
+//!   `user_nicknames`: lower-cased nickname → user id. The three change in one transaction.
+//! - `sessions`: session id → `SessionRecord` (JSON). A revoked session is removed.
+//! - `courses`: author id ++ course id → `Course` (JSON), so a user's newest courses are one
+//!   reverse range scan; `course_owners`: course id → author id, for lookups by id.
+//! - `quota`: user id ++ Seoul day ("YYYY-MM-DD") → units used (u32).
+//!
+//! Every write awaits `flush_async` before it returns; sled coalesces concurrent flushes,
+//! so concurrent writers share one fsync.
+
+use std::ops::Bound;
+use std::path::Path;
+
+use async_trait::async_trait;
+use fyd_core::account::email_key;
+use fyd_core::course::{Course, CourseContent};
+use serde::{de::DeserializeOwned, Serialize};
+use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
+
+use super::{
+    DeleteOutcome, NewUser, QuotaReservation, RefreshOutcome, SessionRecord, Store, StoreError, StoreResult,
+    UserRecord,
+};
+
+pub struct SledStore {
+    db: sled::Db,
+    users: sled::Tree,
+    user_emails: sled::Tree,
+    user_nicknames: sled::Tree,
+    sessions: sled::Tree,
+    courses: sled::Tree,
+    course_owners: sled::Tree,
+    quota: sled::Tree,
+}
+
+impl SledStore {
+    /// Opens (or creates) the store in `dir`, with a page cache of `cache_bytes`.
+    pub fn open(dir: &Path, cache_bytes: u64) -> StoreResult<Self> {
+        let db = sled::Config::new().path(dir).cache_capacity(cache_bytes).open().map_err(backend)?;
+        let tree = |name: &str| db.open_tree(name).map_err(backend);
+        Ok(Self {
+            users: tree("users")?,
+            user_emails: tree("user_emails")?,
+            user_nicknames: tree("user_nicknames")?,
+            sessions: tree("sessions")?,
+            courses: tree("courses")?,
+            course_owners: tree("course_owners")?,
+            quota: tree("quota")?,
+            db,
+        })
+    }
+
+    fn next_id(&self) -> StoreResult<u64> {
+        // Unique and increasing across restarts (gaps allowed); 0 is never handed out.
+        Ok(self.db.generate_id().map_err(backend)? + 1)
+    }
+
+    async fn durable(&self) -> StoreResult<()> {
+        self.db.flush_async().await.map_err(backend)?;
+        Ok(())
+    }
+}
+
+fn backend(err: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(err.to_string())
+}
+
+fn encode<T: Serialize>(value: &T) -> Vec<u8> {
+    serde_json::to_vec(value).expect("records serialise to JSON")
+}
+
+fn decode<T: DeserializeOwned>(bytes: &[u8]) -> StoreResult<T> {
+    serde_json::from_slice(bytes).map_err(|err| StoreError::Corrupt(err.to_string()))
+}
+
+fn course_key(author: u64, id: u64) -> [u8; 16] {
+    let mut key = [0; 16];
+    key[..8].copy_from_slice(&author.to_be_bytes());
+    key[8..].copy_from_slice(&id.to_be_bytes());
+    key
+}
+
+fn quota_key(user: u64, day: &str) -> Vec<u8> {
+    let mut key = user.to_be_bytes().to_vec();
+    key.extend_from_slice(day.as_bytes());
+    key
+}
+
+fn read_u64(bytes: &[u8]) -> StoreResult<u64> {
+    let array: [u8; 8] = bytes.try_into().map_err(|_| StoreError::Corrupt("id is not 8 bytes".into()))?;
+    Ok(u64::from_be_bytes(array))
+}
+
+fn read_count(bytes: Option<&[u8]>) -> u32 {
+    bytes.and_then(|b| b.try_into().ok()).map(u32::from_be_bytes).unwrap_or(0)
+}
+
+fn transaction_error(err: TransactionError<StoreError>) -> StoreError {
+    match err {
+        TransactionError::Abort(err) => err,
+        TransactionError::Storage(err) => backend(err),
+    }
+}
+
+#[async_trait]
+impl Store for SledStore {
+    async fn create_user(&self, user: NewUser) -> StoreResult<UserRecord> {
+        let record = UserRecord {
+            id: self.next_id()?,
+            email: user.email,
+            nickname: user.nickname,
+            password_hash: user.password_hash,
+            created_at: user.created_at,
+        };
+        let id = record.id.to_be_bytes();
+        let email = email_key(&record.email);
+        let nickname = record.nickname.to_lowercase();
+        let value = encode(&record);
+        (&self.users, &self.user_emails, &self.user_nicknames)
+            .transaction(|(users, emails, nicknames)| {
+                if emails.get(email.as_bytes())?.is_some() || nicknames.get(nickname.as_bytes())?.is_some() {
+                    return Err(ConflictableTransactionError::Abort(StoreError::AlreadyRegistered));
+                }
+                emails.insert(email.as_bytes(), &id)?;
+                nicknames.insert(nickname.as_bytes(), &id)?;
+                users.insert(&id, value.as_slice())?;
+                Ok(())
+            })
+            .map_err(transaction_error)?;
+        self.durable().await?;
+        Ok(record)
+    }
+
+    async fn user(&self, id: u64) -> StoreResult<Option<UserRecord>> {
+        self.users.get(id.to_be_bytes()).map_err(backend)?.map(|v| decode(&v)).transpose()
+    }
+
+    async fn user_by_email(&self, email: &str) -> StoreResult<Option<UserRecord>> {
+        match self.user_emails.get(email_key(email).as_bytes()).map_err(backend)? {
+            Some(id) => self.user(read_u64(&id)?).await,
+            None => Ok(None),
+        }
+    }
+
+    async fn create_session(&self, session: &SessionRecord) -> StoreResult<()> {
+        self.sessions.insert(session.id.as_bytes(), encode(session)).map_err(backend)?;
+        self.durable().await
+    }
+
+    async fn session(&self, id: &str) -> StoreResult<Option<SessionRecord>> {
+        self.sessions.get(id.as_bytes()).map_err(backend)?.map(|v| decode(&v)).transpose()
+    }
+
+    async fn present_refresh(&self, session_id: &str, generation: u32, rotate: bool) -> StoreResult<RefreshOutcome> {
+        let key = session_id.as_bytes();
+        let outcome = self
+            .sessions
+            .transaction(|sessions| {
+                let Some(raw) = sessions.get(key)? else {
+                    return Ok(RefreshOutcome::NoSession);
+                };
+                let mut session: SessionRecord = decode(&raw).map_err(ConflictableTransactionError::Abort)?;
+                if generation < session.refresh_generation {
+                    sessions.remove(key)?;
+                    return Ok(RefreshOutcome::ReuseDetected);
+                }
+                if generation > session.refresh_generation {
+                    return Ok(RefreshOutcome::NoSession);
+                }
+                if !rotate {
+                    return Ok(RefreshOutcome::Kept(session));
+                }
+                session.refresh_generation += 1;
+                sessions.insert(key, encode(&session))?;
+                Ok(RefreshOutcome::Rotated(session))
+            })
+            .map_err(transaction_error)?;
+        if matches!(outcome, RefreshOutcome::Rotated(_) | RefreshOutcome::ReuseDetected) {
+            self.durable().await?;
+        }
+        Ok(outcome)
+    }
+
+    async fn revoke_session(&self, id: &str) -> StoreResult<()> {
+        self.sessions.remove(id.as_bytes()).map_err(backend)?;
+        self.durable().await
+    }
+
+    async fn create_course(&self, author: u64, created_at: String, content: CourseContent) -> StoreResult<Course> {
+        let course = Course { id: self.next_id()?, author, created_at, content };
+        let key = course_key(author, course.id);
+        let value = encode(&course);
+        (&self.courses, &self.course_owners)
+            .transaction(|(courses, owners)| {
+                courses.insert(&key, value.as_slice())?;
+                owners.insert(&course.id.to_be_bytes(), &author.to_be_bytes())?;
+                Ok(())
+            })
+            .map_err(transaction_error)?;
+        self.durable().await?;
+        Ok(course)
+    }
+
+    async fn course(&self, id: u64) -> StoreResult<Option<Course>> {
+        let Some(author) = self.course_owners.get(id.to_be_bytes()).map_err(backend)? else {
+            return Ok(None);
+        };
+        let key = course_key(read_u64(&author)?, id);
+        self.courses.get(key).map_err(backend)?.map(|v| decode(&v)).transpose()
+    }
+
+    async fn list_courses(&self, author: u64, before: Option<u64>, limit: usize) -> StoreResult<Vec<Course>> {
+        let start = Bound::Included(course_key(author, 0));
+        let end = match before {
+            Some(before) => Bound::Excluded(course_key(author, before)),
+            None => Bound::Included(course_key(author, u64::MAX)),
+        };
+        self.courses
+            .range::<[u8; 16], _>((start, end))
+            .rev()
+            .take(limit)
+            .map(|entry| decode(&entry.map_err(backend)?.1))
+            .collect()
+    }
+
+    async fn delete_course(&self, id: u64, requester: u64) -> StoreResult<DeleteOutcome> {
+        let id_key = id.to_be_bytes();
+        let outcome = (&self.courses, &self.course_owners)
+            .transaction(|(courses, owners)| {
+                let Some(author) = owners.get(id_key)? else {
+                    return Ok(DeleteOutcome::NotFound);
+                };
+                let author = read_u64(&author).map_err(ConflictableTransactionError::Abort)?;
+                if author != requester {
+                    return Ok(DeleteOutcome::NotOwner);
+                }
+                owners.remove(&id_key)?;
+                courses.remove(&course_key(author, id))?;
+                Ok(DeleteOutcome::Deleted)
+            })
+            .map_err(transaction_error)?;
+        if outcome == DeleteOutcome::Deleted {
+            self.durable().await?;
+        }
+        Ok(outcome)
+    }
+
+    async fn reserve_quota(&self, user: u64, day: &str, limit: u32) -> StoreResult<QuotaReservation> {
+        let mut reservation = QuotaReservation::Exhausted;
+        // fetch_and_update is an atomic compare-and-swap loop: concurrent reservations never
+        // both see the same count. The closure may run more than once, so it resets its result.
+        self.quota
+            .fetch_and_update(quota_key(user, day), |old| {
+                let used = read_count(old);
+                if used < limit {
+                    reservation = QuotaReservation::Granted { remaining: limit - used - 1 };
+                    Some((used + 1).to_be_bytes().to_vec())
+                } else {
+                    reservation = QuotaReservation::Exhausted;
+                    old.map(<[u8]>::to_vec)
+                }
+            })
+            .map_err(backend)?;
+        if let QuotaReservation::Granted { .. } = reservation {
+            self.durable().await?;
+        }
+        Ok(reservation)
+    }
+
+    async fn release_quota(&self, user: u64, day: &str) -> StoreResult<()> {
+        self.quota
+            .fetch_and_update(quota_key(user, day), |old| {
+                Some(read_count(old).saturating_sub(1).to_be_bytes().to_vec())
+            })
+            .map_err(backend)?;
+        self.durable().await
+    }
+
+    async fn quota_used(&self, user: u64, day: &str) -> StoreResult<u32> {
+        Ok(read_count(self.quota.get(quota_key(user, day)).map_err(backend)?.as_deref()))
+    }
+
+    async fn flush(&self) -> StoreResult<()> {
+        self.durable().await
+    }
+}

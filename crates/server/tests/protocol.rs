@@ -1,0 +1,164 @@
+//! What holds for every endpoint: JSON errors, trailing slashes, body limits, CORS, docs.
+
+mod common;
+
+use common::{course_body, TestApp};
+use futures_util::stream;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+const PATHS: [&str; 9] = [
+    "/user/join", "/user/login", "/user/logout", "/user/token/refresh", "/user/token/verify",
+    "/user/user", "/chat/chat", "/healthz", "/api/schema",
+];
+
+#[tokio::test]
+async fn every_path_answers_with_and_without_its_trailing_slash_without_redirecting() {
+    let app = TestApp::spawn().await;
+    for path in PATHS {
+        for variant in [path.to_owned(), format!("{path}/")] {
+            let reply = app.client.get(format!("{}{variant}", app.url)).send().await.unwrap();
+            assert!(
+                !reply.status().is_redirection() && reply.status() != StatusCode::NOT_FOUND,
+                "{variant}: {}",
+                reply.status()
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn unknown_routes_are_404_json() {
+    let app = TestApp::spawn().await;
+    for path in ["/nope", "/user/", "/chat/chat/1/extra", "/admin/"] {
+        let reply = app.get(path, None).await;
+        assert_eq!((reply.status, reply.code()), (StatusCode::NOT_FOUND, "not_found"), "{path}");
+        assert_eq!(reply.header("content-type"), Some("application/json"));
+    }
+}
+
+async fn raw_post(app: &TestApp, path: &str, content_type: &str, body: impl Into<reqwest::Body>) -> common::Reply {
+    let response = app
+        .client
+        .post(format!("{}{path}", app.url))
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    common::Reply::from(response).await
+}
+
+#[tokio::test]
+async fn bad_bodies_are_400_json_never_500() {
+    let app = TestApp::spawn().await;
+    let cases: [(&str, &[u8]); 8] = [
+        ("application/json", b"{\"email\": "),
+        ("application/json", b"[1, 2]"),
+        ("application/json", b"\"text\""),
+        ("application/json", b""),
+        ("application/json", b"{\"email\": \"\xff\xfe\", \"password\": \"x\"}"),
+        ("application/x-www-form-urlencoded", b"email=a&password=b"),
+        ("text/plain", b"{\"email\": \"a\", \"password\": \"b\"}"),
+        ("application/json", b"{\"email\": {\"nested\": [[[[]]]]}, \"password\": 1}"),
+    ];
+    for (content_type, body) in cases {
+        let reply = raw_post(&app, "/user/login/", content_type, body.to_vec()).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{content_type} {:?}", String::from_utf8_lossy(body));
+        assert!(reply.body["detail"].is_string() && reply.body["code"].is_string(), "{}", reply.body);
+    }
+    let deep = format!("{{\"email\": {}1{}, \"password\": \"x\"}}", "[".repeat(5000), "]".repeat(5000));
+    assert_eq!(raw_post(&app, "/user/login/", "application/json", deep).await.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn bodies_over_64_kib_are_413_with_and_without_content_length() {
+    let app = TestApp::spawn().await;
+    let token = app.user_token("mina@example.com", "mina").await;
+    let mut body = course_body("큰 코스");
+    body["answer"] = json!("");
+    let fixed = serde_json::to_vec(&body).unwrap().len();
+    body["answer"] = json!("a".repeat(64 * 1024 - fixed));
+    let at_limit = serde_json::to_vec(&body).unwrap();
+    assert_eq!(at_limit.len(), 64 * 1024);
+    let create = |bytes: reqwest::Body| {
+        app.client.post(format!("{}/chat/chat/", app.url)).bearer_auth(&token).header("content-type", "application/json").body(bytes).send()
+    };
+    assert_eq!(create(at_limit.clone().into()).await.unwrap().status(), StatusCode::CREATED, "exactly 64 KiB is allowed");
+
+    body["answer"] = json!("a".repeat(64 * 1024 - fixed + 1));
+    let over = serde_json::to_vec(&body).unwrap();
+    let with_length = common::Reply::from(create(over.clone().into()).await.unwrap()).await;
+    assert_eq!((with_length.status, with_length.code()), (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"));
+
+    // Chunked, no Content-Length: the limit holds on the bytes read.
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> = over.chunks(4096).map(|c| Ok(c.to_vec())).collect();
+    let chunked = common::Reply::from(create(reqwest::Body::wrap_stream(stream::iter(chunks))).await.unwrap()).await;
+    assert_eq!(chunked.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(app.get("/chat/chat/", Some(&token)).await.body.as_array().unwrap().len(), 1, "nothing stored from the 413s");
+}
+
+#[tokio::test]
+async fn cors_allows_the_old_front_from_any_origin() {
+    let app = TestApp::spawn().await;
+    let preflight = app
+        .client
+        .request(reqwest::Method::OPTIONS, format!("{}/chat/chat/", app.url))
+        .header("origin", "http://localhost:5500")
+        .header("access-control-request-method", "DELETE")
+        .header("access-control-request-headers", "authorization, content-type")
+        .send()
+        .await
+        .unwrap();
+    assert!(preflight.status().is_success());
+    let headers = preflight.headers();
+    assert_eq!(headers["access-control-allow-origin"], "http://localhost:5500");
+    let allowed = headers["access-control-allow-headers"].to_str().unwrap().to_lowercase();
+    assert!(allowed.contains("authorization") && allowed.contains("content-type"));
+    assert!(headers["access-control-allow-methods"].to_str().unwrap().contains("DELETE"));
+
+    let real = app.client.get(format!("{}/chat/chat/", app.url)).header("origin", "http://127.0.0.1:3000").send().await.unwrap();
+    assert_eq!(real.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(real.headers()["access-control-allow-origin"], "http://127.0.0.1:3000", "even on errors");
+}
+
+#[tokio::test]
+async fn cors_origin_narrows_the_allowed_origins() {
+    let app = TestApp::spawn_with(|s| s.cors_origins = vec!["https://fyd.example".into()]).await;
+    let allowed = app.client.get(format!("{}/healthz", app.url)).header("origin", "https://fyd.example").send().await.unwrap();
+    assert_eq!(allowed.headers()["access-control-allow-origin"], "https://fyd.example");
+    let other = app.client.get(format!("{}/healthz", app.url)).header("origin", "https://evil.example").send().await.unwrap();
+    assert!(other.headers().get("access-control-allow-origin").is_none());
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_operation_and_its_errors() {
+    let app = TestApp::spawn().await;
+    let spec = app.get("/api/schema/", None).await;
+    assert_eq!(spec.status, StatusCode::OK);
+    let spec = spec.body;
+    assert!(spec["openapi"].as_str().unwrap().starts_with("3."));
+    let responses = |path: &str, method: &str| -> Vec<String> {
+        let ops: &Value = &spec["paths"][path][method]["responses"];
+        ops.as_object().unwrap_or_else(|| panic!("{method} {path} documented")).keys().cloned().collect()
+    };
+    assert_eq!(responses("/user/join", "post"), ["201", "400", "413", "500"]);
+    assert_eq!(responses("/user/login", "post"), ["200", "400", "413", "429", "500"]);
+    assert_eq!(responses("/chat/chat/{id}", "get"), ["200", "401", "403", "404", "500"]);
+    assert_eq!(responses("/chat/chat/{id}", "delete"), ["204", "401", "403", "404", "500"]);
+    assert_eq!(responses("/chat/chat", "get"), ["200", "400", "401", "500"]);
+    let schemes = &spec["components"]["securitySchemes"];
+    let bearer = schemes.as_object().unwrap().values().next().unwrap();
+    assert_eq!((bearer["type"].as_str(), bearer["scheme"].as_str()), (Some("http"), Some("bearer")));
+    assert!(spec["paths"]["/chat/chat/{id}"]["get"]["summary"].is_string());
+    assert!(spec["components"]["schemas"]["ErrorBody"]["properties"]["code"].is_object());
+
+    let yaml = app.client.get(format!("{}/api/schema/?format=yaml", app.url)).send().await.unwrap().text().await.unwrap();
+    assert!(yaml.starts_with("openapi: 3."), "{}", &yaml[..40]);
+    for viewer in ["/api/schema/swagger-ui/", "/api/schema/redoc/"] {
+        let page = app.client.get(format!("{}{viewer}", app.url)).send().await.unwrap();
+        assert_eq!(page.status(), StatusCode::OK, "{viewer}");
+        assert!(page.text().await.unwrap().contains("<html"), "{viewer}");
+    }
+    assert_eq!(app.get("/healthz", None).await.body, json!({"status": "ok"}));
+}

@@ -1,6 +1,6 @@
 //! `fyd-core` owns fyd's domain: the shapes that cross the wire between server and CLI,
-//! the rules an account and a saved course must follow, and (as it grows) request parsing
-//! and the built-in date planner.
+//! the rules an account and a saved course must follow, request parsing, the catalogue of
+//! real places and the built-in date planner over it, and the rendering of a course.
 //!
 //! It must not do I/O: no files, sockets, clocks or randomness are reached from here.
 //! Whatever needs "now" or the network receives it as an argument, so everything in this
@@ -10,8 +10,14 @@
 //! poem-openapi schemas; serde stays the single serialiser on the wire.
 
 pub mod account;
+pub mod catalogue;
+pub mod check;
 pub mod course;
 pub mod fields;
+pub mod geo;
+pub mod planner;
+pub mod render;
+pub mod request;
 pub mod wire;
 
 pub use fields::FieldErrors;

@@ -1,0 +1,77 @@
+//! Distances and travel legs, estimated from coordinates.
+//!
+//! Straight-line distance times a detour factor gives the route length; each mode adds its
+//! fixed overhead (waiting for a train or bus, parking). The figures are deliberately a
+//! little pessimistic: a course that arrives early beats one that runs late.
+
+use crate::course::{Leg, LegMode, Transport};
+
+/// Walking legs longer than this are not planned (about 25–30 minutes on foot).
+pub const MAX_WALK_LEG_M: u32 = 2_000;
+
+const WALK_DETOUR: f64 = 1.3;
+const ROAD_DETOUR: f64 = 1.4;
+const WALK_M_PER_MIN: f64 = 70.0; // 4.2 km/h, strolling
+const TRANSIT_M_PER_MIN: f64 = 330.0; // subway and bus with stops, about 20 km/h
+const TRANSIT_OVERHEAD_MIN: f64 = 12.0; // to and from stations, and the wait
+const CAR_M_PER_MIN: f64 = 400.0; // city traffic, about 24 km/h
+const CAR_OVERHEAD_MIN: f64 = 10.0; // parking and walking from the car
+/// Below these straight-line distances, transit and car couples walk instead.
+const WALK_INSTEAD_OF_TRANSIT_M: f64 = 1_000.0;
+const WALK_INSTEAD_OF_CAR_M: f64 = 600.0;
+
+/// Great-circle distance in metres.
+pub fn distance_m(a: (f64, f64), b: (f64, f64)) -> f64 {
+    const EARTH_RADIUS_M: f64 = 6_371_000.0;
+    let (lat1, lat2) = (a.0.to_radians(), b.0.to_radians());
+    let d_lat = lat2 - lat1;
+    let d_lon = (b.1 - a.1).to_radians();
+    let h = (d_lat / 2.0).sin().powi(2) + lat1.cos() * lat2.cos() * (d_lon / 2.0).sin().powi(2);
+    2.0 * EARTH_RADIUS_M * h.sqrt().asin()
+}
+
+/// How a couple moving by `transport` gets from `a` to `b`.
+pub fn leg(a: (f64, f64), b: (f64, f64), transport: Transport) -> Leg {
+    let straight = distance_m(a, b);
+    let walk = || {
+        let route = straight * WALK_DETOUR;
+        Leg { mode: LegMode::Walk, minutes: minutes(route / WALK_M_PER_MIN), distance_m: route.round() as u32 }
+    };
+    match transport {
+        Transport::Walk => walk(),
+        Transport::Public if straight <= WALK_INSTEAD_OF_TRANSIT_M => walk(),
+        Transport::Car if straight <= WALK_INSTEAD_OF_CAR_M => walk(),
+        Transport::Public => {
+            let route = straight * ROAD_DETOUR;
+            Leg { mode: LegMode::Transit, minutes: minutes(TRANSIT_OVERHEAD_MIN + route / TRANSIT_M_PER_MIN), distance_m: route.round() as u32 }
+        }
+        Transport::Car => {
+            let route = straight * ROAD_DETOUR;
+            Leg { mode: LegMode::Car, minutes: minutes(CAR_OVERHEAD_MIN + route / CAR_M_PER_MIN), distance_m: route.round() as u32 }
+        }
+    }
+}
+
+fn minutes(value: f64) -> u32 {
+    (value.ceil() as u32).max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distances_and_modes_are_plausible() {
+        let gyeongbokgung = (37.5796, 126.9770);
+        let city_hall = (37.5663, 126.9779);
+        let d = distance_m(gyeongbokgung, city_hall);
+        assert!((1_400.0..1_550.0).contains(&d), "{d}");
+        let on_foot = leg(gyeongbokgung, city_hall, Transport::Walk);
+        assert_eq!(on_foot.mode, LegMode::Walk);
+        assert!((25..=30).contains(&on_foot.minutes), "{on_foot:?}");
+        let by_transit = leg(gyeongbokgung, city_hall, Transport::Public);
+        assert_eq!(by_transit.mode, LegMode::Transit);
+        let next_door = leg(gyeongbokgung, (37.5800, 126.9775), Transport::Car);
+        assert_eq!(next_door.mode, LegMode::Walk);
+    }
+}

@@ -1,0 +1,230 @@
+//! Turning a plan into what people read: the course (`CourseContent`), the request as one
+//! Korean sentence (`question`), the course as text (`answer`, Korean or English), and a
+//! Kakao Map link per stop.
+//!
+//! The old web front inserts `answer` as HTML, so every text that came from the catalogue or
+//! from the couple is escaped: the answer is plain text that is also safe HTML.
+
+use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+
+use crate::catalogue::{Category, Place};
+use crate::course::{CourseContent, Leg, LegMode, Season, Stop, Transport};
+use crate::planner::Plan;
+use crate::request::{hhmm, korean_time, Lang, PlanRequest};
+
+pub const BUILTIN_PROVIDER: &str = "builtin";
+
+/// The full course for a plan.
+pub fn course_content(plan: &Plan, request: &PlanRequest) -> CourseContent {
+    let stops: Vec<Stop> = plan
+        .stops
+        .iter()
+        .map(|s| Stop {
+            name: place_name(s.place, request.lang).to_owned(),
+            category: s.place.category.code().to_owned(),
+            arrive: hhmm(s.arrive),
+            leave: hhmm(s.leave),
+            description: describe(s.place, request),
+            lat: s.place.lat,
+            lon: s.place.lon,
+            map_url: map_url(s.place.ko, s.place.lat, s.place.lon),
+        })
+        .collect();
+    let mut content = CourseContent {
+        title: title(plan.area.ko, plan.area.en, request),
+        datetime: datetime(request),
+        question: question(request),
+        answer: String::new(),
+        place: Some(request.place.clone()),
+        season: Some(request.season),
+        start: Some(hhmm(request.start)),
+        end: Some(hhmm(request.end)),
+        transport: Some(request.transport),
+        stops,
+        legs: plan.legs.clone(),
+        provider: Some(BUILTIN_PROVIDER.to_owned()),
+        model: None,
+    };
+    content.answer = answer(&content, request.lang, Some(plan.sunset));
+    content
+}
+
+pub fn place_name(place: &Place, lang: Lang) -> &'static str {
+    match lang {
+        Lang::Ko => place.ko,
+        Lang::En => place.en,
+    }
+}
+
+fn describe(place: &Place, request: &PlanRequest) -> String {
+    let text = match request.lang {
+        Lang::Ko => place.desc_ko,
+        Lang::En => place.desc_en,
+    };
+    if request.date.is_some() || place.closed_on.is_empty() {
+        return text.to_owned();
+    }
+    // Without a date the weekday is unknown: say when the place is closed.
+    let days: Vec<&str> = place.closed_on.iter().map(|d| weekday_name(*d, request.lang)).collect();
+    match request.lang {
+        Lang::Ko => format!("{text} ({} 휴무)", days.join("·")),
+        Lang::En => format!("{text} (closed {})", days.join(", ")),
+    }
+}
+
+fn weekday_name(day: jiff::civil::Weekday, lang: Lang) -> &'static str {
+    use jiff::civil::Weekday::*;
+    let (ko, en) = match day {
+        Monday => ("월요일", "Mondays"),
+        Tuesday => ("화요일", "Tuesdays"),
+        Wednesday => ("수요일", "Wednesdays"),
+        Thursday => ("목요일", "Thursdays"),
+        Friday => ("금요일", "Fridays"),
+        Saturday => ("토요일", "Saturdays"),
+        Sunday => ("일요일", "Sundays"),
+    };
+    if lang == Lang::Ko { ko } else { en }
+}
+
+/// A Kakao Map link that opens a pin at the place, labelled with its Korean name.
+pub fn map_url(name: &str, lat: f64, lon: f64) -> String {
+    let label = utf8_percent_encode(name, NON_ALPHANUMERIC);
+    format!("https://map.kakao.com/link/map/{label},{lat:.6},{lon:.6}")
+}
+
+pub fn season_name(season: Season, lang: Lang) -> &'static str {
+    match (season, lang) {
+        (Season::Spring, Lang::Ko) => "봄",
+        (Season::Summer, Lang::Ko) => "여름",
+        (Season::Fall, Lang::Ko) => "가을",
+        (Season::Winter, Lang::Ko) => "겨울",
+        (Season::Spring, Lang::En) => "spring",
+        (Season::Summer, Lang::En) => "summer",
+        (Season::Fall, Lang::En) => "fall",
+        (Season::Winter, Lang::En) => "winter",
+    }
+}
+
+pub fn transport_name(transport: Transport, lang: Lang) -> &'static str {
+    match (transport, lang) {
+        (Transport::Walk, Lang::Ko) => "도보",
+        (Transport::Public, Lang::Ko) => "대중교통",
+        (Transport::Car, Lang::Ko) => "자차",
+        (Transport::Walk, Lang::En) => "on foot",
+        (Transport::Public, Lang::En) => "by public transport",
+        (Transport::Car, Lang::En) => "by car",
+    }
+}
+
+pub fn category_name(code: &str, lang: Lang) -> &str {
+    let names = [
+        (Category::Meal, "식사", "meal"),
+        (Category::Cafe, "카페", "café"),
+        (Category::Walk, "산책", "walk"),
+        (Category::Sight, "명소", "sight"),
+        (Category::Culture, "문화", "culture"),
+        (Category::NightView, "야경", "night view"),
+        (Category::Activity, "체험", "activity"),
+        (Category::Shopping, "쇼핑", "shopping"),
+        (Category::Bar, "술 한잔", "drinks"),
+    ];
+    names
+        .iter()
+        .find(|(c, _, _)| c.code() == code)
+        .map_or(code, |(_, ko, en)| if lang == Lang::Ko { ko } else { en })
+}
+
+pub fn leg_text(leg: &Leg, lang: Lang) -> String {
+    let distance = if leg.distance_m >= 1000 {
+        format!("{:.1}km", f64::from(leg.distance_m) / 1000.0)
+    } else {
+        format!("{}m", leg.distance_m)
+    };
+    match (leg.mode, lang) {
+        (LegMode::Walk, Lang::Ko) => format!("도보 {}분 ({distance})", leg.minutes),
+        (LegMode::Transit, Lang::Ko) => format!("대중교통 {}분 ({distance})", leg.minutes),
+        (LegMode::Car, Lang::Ko) => format!("차로 {}분 ({distance}, 주차 포함)", leg.minutes),
+        (LegMode::Walk, Lang::En) => format!("{} min walk ({distance})", leg.minutes),
+        (LegMode::Transit, Lang::En) => format!("{} min by transit ({distance})", leg.minutes),
+        (LegMode::Car, Lang::En) => format!("{} min by car ({distance}, parking included)", leg.minutes),
+    }
+}
+
+fn title(area_ko: &str, area_en: &str, request: &PlanRequest) -> String {
+    match request.lang {
+        Lang::Ko => format!("{area_ko} {} 데이트", season_name(request.season, Lang::Ko)),
+        Lang::En => format!("{area_en} {} date", season_name(request.season, Lang::En)),
+    }
+}
+
+fn datetime(request: &PlanRequest) -> String {
+    let window = format!("{} ~ {}", korean_time(request.start), korean_time(request.end));
+    match request.date {
+        Some(date) => format!("{date} {window}"),
+        None => window,
+    }
+}
+
+/// The request as one Korean sentence, as the old service stored it.
+pub fn question(request: &PlanRequest) -> String {
+    let when = match request.date {
+        Some(date) => format!("{date}({}) ", &weekday_name(date.weekday(), Lang::Ko)[..3]),
+        None => String::new(),
+    };
+    let how = match request.transport {
+        Transport::Walk => "걸어서",
+        Transport::Public => "대중교통으로",
+        Transport::Car => "차로",
+    };
+    format!(
+        "{when}{}에서 {}에 {}부터 {}까지 {how} 다니는 데이트 코스를 추천해 주세요.",
+        request.place,
+        season_name(request.season, Lang::Ko),
+        korean_time(request.start),
+        korean_time(request.end),
+    )
+}
+
+/// The course as text: one block per stop with its time, kind, description and the way on.
+pub fn answer(content: &CourseContent, lang: Lang, sunset: Option<u16>) -> String {
+    let mut out = String::new();
+    let transport = content.transport.map(|t| transport_name(t, lang)).unwrap_or_default();
+    out.push_str(&format!("{} · {} · {transport}\n", content.title, content.datetime));
+    for (i, stop) in content.stops.iter().enumerate() {
+        out.push_str(&format!(
+            "\n{}. {}–{} {} [{}]\n   {}\n",
+            i + 1,
+            stop.arrive,
+            stop.leave,
+            stop.name,
+            category_name(&stop.category, lang),
+            stop.description
+        ));
+        if let Some(leg) = content.legs.get(i) {
+            let next = if lang == Lang::Ko { "다음 장소까지" } else { "On to the next stop:" };
+            out.push_str(&format!("   → {next} {}\n", leg_text(leg, lang)));
+        }
+    }
+    if let Some(sunset) = sunset {
+        out.push_str(&match lang {
+            Lang::Ko => format!("\n해 지는 시각은 {} 무렵이에요. 장소마다 지도 링크가 함께 있어요.", hhmm(sunset)),
+            Lang::En => format!("\nSunset is around {}. Each stop comes with a map link.", hhmm(sunset)),
+        });
+    }
+    escape_html(&out)
+}
+
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}

@@ -135,3 +135,27 @@ pub struct ErrorBody {
     #[cfg_attr(feature = "openapi", oai(skip_serializing_if_is_none))]
     pub suggestions: Option<Vec<String>>,
 }
+
+/// `POST /chat/chatbot/` answers `{"result": "success", "detail": …}`, as the old service did.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+pub struct RecommendResult {
+    /// Always "success".
+    pub result: String,
+    pub detail: RecommendDetail,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+pub struct RecommendDetail {
+    /// The request as one Korean sentence.
+    pub question: String,
+    /// The course as readable text (HTML-safe).
+    pub answer: String,
+    /// The course itself: stops, legs, map links.
+    pub course: crate::course::CourseContent,
+    /// The saved course's id, with `save: true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", oai(skip_serializing_if_is_none))]
+    pub id: Option<u64>,
+}

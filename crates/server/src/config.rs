@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::Parser;
+use clap::{Parser, ValueEnum};
 
 #[derive(Debug, Clone, Parser)]
 #[command(name = "fyd-server", version, about = "fyd's API server: accounts, tokens, saved date courses and recommendations.")]
@@ -36,6 +36,11 @@ pub struct Settings {
     #[arg(long, env = "FYD_LOGIN_MAX_FAILURES", default_value_t = 10)]
     pub login_max_failures: usize,
 
+    /// Where courses come from: `builtin` is fyd's offline planner; `auto` picks the best
+    /// configured provider (today: the built-in planner).
+    #[arg(long, env = "FYD_PROVIDER", value_enum, default_value_t = ProviderKind::Auto)]
+    pub provider: ProviderKind,
+
     /// sled page cache in MiB (sled's own default is 1 GiB, far more than fyd needs).
     #[arg(long, env = "FYD_CACHE_MB", default_value_t = 8)]
     pub cache_mb: u64,
@@ -53,4 +58,10 @@ impl Settings {
         settings.data_dir = data_dir.into();
         settings
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProviderKind {
+    Auto,
+    Builtin,
 }

@@ -10,6 +10,7 @@ pub mod api;
 pub mod auth;
 pub mod clock;
 pub mod config;
+pub mod provider;
 mod server;
 pub mod state;
 pub mod store;

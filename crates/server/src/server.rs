@@ -14,7 +14,8 @@ use tokio::task::JoinHandle;
 
 use crate::auth::{throttle::LoginThrottle, tokens::TokenIssuer};
 use crate::clock::Clock;
-use crate::config::Settings;
+use crate::config::{ProviderKind, Settings};
+use crate::provider::BuiltinProvider;
 use crate::state::AppState;
 use crate::store::{SledStore, Store, StoreError};
 
@@ -82,6 +83,9 @@ pub async fn spawn(settings: Settings, clock: Arc<dyn Clock>) -> Result<RunningS
         clock,
         throttle: LoginThrottle::new(settings.login_max_failures.max(1), LOGIN_WINDOW),
         daily_quota: settings.daily_quota,
+        provider: match settings.provider {
+            ProviderKind::Auto | ProviderKind::Builtin => Arc::new(BuiltinProvider),
+        },
     });
     let app = crate::api::app(state, &settings.cors_origins);
 

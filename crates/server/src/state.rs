@@ -1,5 +1,5 @@
 //! What every handler shares: the store, the token issuer, the clock, the login throttle and
-//! the daily quota; and the few operations several endpoints need (sessions, quota view).
+//! the daily quota and the recommendation provider; and the few operations several endpoints need (sessions, quota view).
 
 use std::sync::Arc;
 
@@ -9,6 +9,7 @@ use crate::api::error::ApiError;
 use crate::auth::throttle::LoginThrottle;
 use crate::auth::tokens::{random_id, TokenIssuer, TokenType};
 use crate::clock::{iso_seoul, next_seoul_midnight, seoul_day, Clock};
+use crate::provider::Provider;
 use crate::store::{SessionRecord, Store, UserRecord};
 
 pub struct AppState {
@@ -17,6 +18,7 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub throttle: LoginThrottle,
     pub daily_quota: u32,
+    pub provider: Arc<dyn Provider>,
 }
 
 /// The user and session behind a live access token.

@@ -85,6 +85,32 @@ impl<'a, T: Type + DeserializeOwned + Send> ApiExtractor<'a> for Json<T> {
     }
 }
 
+/// A JSON body whose parse result goes to the handler instead of failing the request, for
+/// endpoints that must shape every error themselves (the recommendation's rate-limit headers).
+pub struct Parsed<T>(pub Result<T, ApiError>);
+
+impl<'a, T: Type + DeserializeOwned + Send> ApiExtractor<'a> for Parsed<T> {
+    const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::RequestObject];
+    type ParamType = ();
+    type ParamRawType = ();
+
+    fn register(registry: &mut Registry) {
+        T::register(registry);
+    }
+
+    fn request_meta() -> Option<MetaRequest> {
+        <Json<T> as ApiExtractor>::request_meta()
+    }
+
+    async fn from_request(
+        request: &'a Request,
+        body: &mut RequestBody,
+        _param_opts: ExtractParamOptions<Self::ParamType>,
+    ) -> poem::Result<Self> {
+        Ok(Parsed(parse_body(request, body).await))
+    }
+}
+
 async fn parse_body<T: Type + DeserializeOwned>(request: &Request, body: &mut RequestBody) -> Result<T, ApiError> {
     if let Some(content_type) = request.content_type() {
         if !is_json(content_type) {

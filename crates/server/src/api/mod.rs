@@ -7,6 +7,7 @@ pub mod courses;
 pub mod error;
 pub mod json;
 pub mod ops;
+pub mod recommend;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -26,6 +27,8 @@ pub enum ApiTags {
     Accounts,
     /// Saved date courses
     Courses,
+    /// Date course recommendations
+    Recommend,
     /// Health and documentation
     Operations,
 }
@@ -35,6 +38,7 @@ pub fn app(state: Arc<AppState>, cors_origins: &[String]) -> impl Endpoint<Outpu
     let apis = (
         accounts::AccountsApi { state: state.clone() },
         courses::CoursesApi { state: state.clone() },
+        recommend::RecommendApi { state: state.clone() },
         ops::OpsApi,
     );
     let service = OpenApiService::new(apis, "fyd", env!("CARGO_PKG_VERSION"))

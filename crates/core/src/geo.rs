@@ -17,8 +17,8 @@ const TRANSIT_OVERHEAD_MIN: f64 = 12.0; // to and from stations, and the wait
 const CAR_M_PER_MIN: f64 = 400.0; // city traffic, about 24 km/h
 const CAR_OVERHEAD_MIN: f64 = 10.0; // parking and walking from the car
 /// Below these straight-line distances, transit and car couples walk instead.
-const WALK_INSTEAD_OF_TRANSIT_M: f64 = 1_000.0;
-const WALK_INSTEAD_OF_CAR_M: f64 = 600.0;
+const WALK_INSTEAD_OF_TRANSIT_M: f64 = 1_100.0;
+const WALK_INSTEAD_OF_CAR_M: f64 = 1_100.0;
 
 /// Great-circle distance in metres.
 pub fn distance_m(a: (f64, f64), b: (f64, f64)) -> f64 {

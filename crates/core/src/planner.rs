@@ -387,7 +387,7 @@ impl<'a> Planner<'a, '_> {
             }
         }
         score -= 0.8 * count(place.category) as f64;
-        score -= 0.06 * leg.map_or(0.0, |l| f64::from(l.minutes));
+        score -= 0.12 * leg.map_or(0.0, |l| f64::from(l.minutes));
         if place.area != self.area_index {
             score -= 1.0;
         }

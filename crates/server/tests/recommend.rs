@@ -177,6 +177,8 @@ async fn recommending_needs_a_token() {
     let app = TestApp::spawn().await;
     let reply = app.post("/chat/chatbot/", None, body("성수", "fall", "오후 2시", "오후 9시", "walk")).await;
     assert_eq!((reply.status, reply.code()), (StatusCode::UNAUTHORIZED, "token_not_valid"));
+    assert_eq!(reply.header("x-ratelimit-limit"), Some("5"), "even a 401 tells the limit");
+    assert!(reply.header("x-ratelimit-reset").is_some());
 }
 
 #[tokio::test]

@@ -61,6 +61,7 @@ pub fn app(state: Arc<AppState>, cors_origins: &[String]) -> impl Endpoint<Outpu
         cors = cors.allow_origin(origin.as_str());
     }
 
+    let quota_state = state.clone();
     Route::new()
         .nest("/", service)
         .at("/api/schema", get(ops::schema).data(spec))
@@ -70,6 +71,21 @@ pub fn app(state: Arc<AppState>, cors_origins: &[String]) -> impl Endpoint<Outpu
         .with(NormalizePath::new(TrailingSlash::Trim))
         .data(state)
         .catch_all_error(error_response)
+        .around(move |endpoint, request| {
+            let state = quota_state.clone();
+            async move {
+                let recommending = request.uri().path().starts_with("/chat/chatbot");
+                let mut response = endpoint.call(request).await?.into_response();
+                // The handler sets the rate-limit headers on everything it answers; a request
+                // turned away before it (no valid token) still learns the limit and the reset.
+                if recommending && state.daily_quota > 0 && !response.headers().contains_key("x-ratelimit-limit") {
+                    let reset = crate::clock::next_seoul_midnight(state.clock.now()).as_second();
+                    response.headers_mut().insert("x-ratelimit-limit", state.daily_quota.into());
+                    response.headers_mut().insert("x-ratelimit-reset", reset.into());
+                }
+                Ok(response)
+            }
+        })
         .with(cors)
         .around(|endpoint, request| async move {
             let (method, path) = (request.method().clone(), request.uri().path().to_owned());

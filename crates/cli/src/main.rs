@@ -2,17 +2,93 @@
 //!
 //! This crate owns the command line, the local credentials file and the HTTP client; it
 //! must not store courses itself (that is the server's) nor plan them (that is `fyd-core`'s).
+//! Data goes to stdout (JSON with `--json`), messages to stderr, and every failure is one line
+//! with a documented exit code (see `error.rs`).
 
-use clap::Parser;
+mod client;
+mod commands;
+mod credentials;
+mod error;
+mod output;
+mod password;
+
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use fyd_core::request::Lang;
+
+use commands::Global;
 
 #[derive(Parser)]
 #[command(name = "fyd", version, about = "fyd (For Your Date): plan a date course in Korea.")]
 struct Cli {
-    /// fyd server to talk to.
-    #[arg(long, env = "FYD_SERVER", default_value = "http://127.0.0.1:8000", global = true)]
-    server: String,
+    /// fyd server to talk to (default: the saved login's, else http://127.0.0.1:8000).
+    #[arg(long, env = "FYD_SERVER", global = true)]
+    server: Option<String>,
+    /// Print machine-readable JSON on stdout.
+    #[arg(long, global = true)]
+    json: bool,
+    /// Language of courses and tables.
+    #[arg(long, global = true, value_enum, default_value_t = LangArg::Ko)]
+    lang: LangArg,
+    #[command(subcommand)]
+    command: Command,
 }
 
-fn main() {
-    let _cli = Cli::parse();
+#[derive(Subcommand)]
+enum Command {
+    /// Create an account (and log in).
+    Join(commands::join::Args),
+    /// Log in and save the session.
+    Login(commands::login::Args),
+    /// Revoke the session and forget it.
+    Logout,
+    /// Show who is logged in and today's quota.
+    Whoami,
+    /// Plan a date course (saved unless --no-save).
+    Recommend(commands::recommend::Args),
+    /// List my saved courses.
+    List(commands::list::Args),
+    /// Show one saved course.
+    Show(commands::show::Args),
+    /// Delete a saved course.
+    Delete(commands::delete::Args),
+    /// Print a shell completion script.
+    Completions(commands::completions::Args),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LangArg {
+    Ko,
+    En,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let lang = match cli.lang {
+        LangArg::Ko => Lang::Ko,
+        LangArg::En => Lang::En,
+    };
+    let global = Global { server: cli.server, json: cli.json, lang };
+    let result = match cli.command {
+        Command::Join(args) => commands::join::run(args, &global),
+        Command::Login(args) => commands::login::run(args, &global),
+        Command::Logout => commands::logout::run(&global),
+        Command::Whoami => commands::whoami::run(&global),
+        Command::Recommend(args) => commands::recommend::run(args, &global),
+        Command::List(args) => commands::list::run(args, &global),
+        Command::Show(args) => commands::show::run(args, &global),
+        Command::Delete(args) => commands::delete::run(args, &global),
+        Command::Completions(args) => {
+            commands::completions::run(args, Cli::command());
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("fyd: {err}");
+            err.exit_code()
+        }
+    }
 }

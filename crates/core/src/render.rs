@@ -228,3 +228,8 @@ pub fn escape_html(text: &str) -> String {
     }
     out
 }
+
+/// The inverse of [`escape_html`], for showing an answer in a terminal.
+pub fn unescape_html(text: &str) -> String {
+    text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'").replace("&amp;", "&")
+}

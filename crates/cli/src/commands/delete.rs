@@ -1,0 +1,44 @@
+//! `fyd delete ID`: remove a saved course (asks first on a terminal; `--yes` for scripts).
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use reqwest::Method;
+
+use super::{not_yours, print_json, Global};
+use crate::client::{explain, Session};
+use crate::error::{CliError, CliResult};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The course id (see `fyd list`).
+    id: u64,
+    /// Do not ask for confirmation.
+    #[arg(long, short)]
+    yes: bool,
+}
+
+pub fn run(args: Args, global: &Global) -> CliResult<()> {
+    let mut session = Session::load(global.server.as_deref())?;
+    if !args.yes {
+        if !std::io::stdin().is_terminal() {
+            return Err(CliError::Usage(format!("not deleting course {} without confirmation — add --yes", args.id)));
+        }
+        eprint!("Delete course {}? [y/N] ", args.id);
+        std::io::stderr().flush().ok();
+        let mut answer = String::new();
+        std::io::stdin().lock().read_line(&mut answer).ok();
+        if !matches!(answer.trim(), "y" | "Y" | "yes") {
+            eprintln!("Kept course {}.", args.id);
+            return Ok(());
+        }
+    }
+    session
+        .call::<(), serde_json::Value>(Method::DELETE, &format!("/chat/chat/{}/", args.id), None)?
+        .map_err(|failure| not_yours(args.id, failure).unwrap_or_else(explain))?;
+    if global.json {
+        print_json(&serde_json::json!({"deleted": args.id}));
+    } else {
+        eprintln!("Deleted course {}.", args.id);
+    }
+    Ok(())
+}

@@ -1,0 +1,38 @@
+//! `fyd join`: create an account and log in to it.
+
+use fyd_core::wire::{JoinRequest, TokenPair};
+use reqwest::Method;
+
+use super::{print_json, remember, Global};
+use crate::client::{explain, Client};
+use crate::error::{CliError, CliResult};
+use crate::password;
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[arg(long)]
+    email: String,
+    #[arg(long)]
+    nickname: String,
+    /// Read the password from the first line of stdin instead of prompting.
+    #[arg(long)]
+    password_stdin: bool,
+}
+
+pub fn run(args: Args, global: &Global) -> CliResult<()> {
+    let first = password::read("Password: ", args.password_stdin)?;
+    let second = if args.password_stdin { first.clone() } else { password::read("Password again: ", false)? };
+    if first != second {
+        return Err(CliError::Usage("the two passwords differ — run `fyd join` again".into()));
+    }
+    let client = Client::new(&global.server_for_login()?);
+    let request = JoinRequest { email: args.email, nickname: args.nickname, password1: first, password2: second };
+    let pair: TokenPair = client.request(Method::POST, "/user/join/", None, Some(&request))?.map_err(explain)?;
+    remember(&client, &pair)?;
+    if global.json {
+        print_json(&pair.user);
+    } else {
+        eprintln!("Welcome, {}! You are logged in to {}.", pair.user.nickname, client.server);
+    }
+    Ok(())
+}

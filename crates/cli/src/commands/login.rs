@@ -1,0 +1,32 @@
+//! `fyd login`: start a session and save its tokens.
+
+use fyd_core::wire::{LoginRequest, TokenPair};
+use reqwest::Method;
+
+use super::{print_json, remember, Global};
+use crate::client::{explain, Client};
+use crate::error::CliResult;
+use crate::password;
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[arg(long)]
+    email: String,
+    /// Read the password from the first line of stdin instead of prompting.
+    #[arg(long)]
+    password_stdin: bool,
+}
+
+pub fn run(args: Args, global: &Global) -> CliResult<()> {
+    let password = password::read("Password: ", args.password_stdin)?;
+    let client = Client::new(&global.server_for_login()?);
+    let request = LoginRequest { email: args.email, password };
+    let pair: TokenPair = client.request(Method::POST, "/user/login/", None, Some(&request))?.map_err(explain)?;
+    remember(&client, &pair)?;
+    if global.json {
+        print_json(&pair.user);
+    } else {
+        eprintln!("Logged in to {} as {}.", client.server, pair.user.nickname);
+    }
+    Ok(())
+}

@@ -1,0 +1,62 @@
+//! How things look: colour and spinners only on a terminal (never with `NO_COLOR` or
+//! `TERM=dumb`), tables that align Korean (wide) characters, and plain tab-separated lines
+//! when stdout is piped.
+
+use std::io::IsTerminal;
+
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{Attribute, Cell, ContentArrangement, Table};
+use fyd_core::course::CourseContent;
+use fyd_core::render::{category_name, leg_text};
+use fyd_core::request::Lang;
+
+/// Decorations (colour, spinner) are for people at a terminal.
+pub fn decorate(stream_is_terminal: bool) -> bool {
+    stream_is_terminal
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::env::var("TERM").map_or(true, |term| term != "dumb")
+}
+
+pub fn stdout_is_terminal() -> bool {
+    std::io::stdout().is_terminal()
+}
+
+pub fn stderr_decorated() -> bool {
+    decorate(std::io::stderr().is_terminal())
+}
+
+/// A table for stdout; bold headers only when decorated.
+pub fn table(headers: &[&str]) -> Table {
+    let mut table = Table::new();
+    table.load_style(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
+    let styled = decorate(stdout_is_terminal());
+    if !styled {
+        table.force_no_tty();
+    }
+    table.set_header(headers.iter().map(|h| if styled { Cell::new(h).add_attribute(Attribute::Bold) } else { Cell::new(h) }));
+    table
+}
+
+/// The course as a timeline: time, place, kind, and the way to the next stop.
+pub fn timeline(course: &CourseContent, lang: Lang) -> Table {
+    let headers = match lang {
+        Lang::Ko => ["시간", "장소", "종류", "다음 장소까지"],
+        Lang::En => ["Time", "Place", "Kind", "To the next stop"],
+    };
+    let mut table = table(&headers);
+    for (i, stop) in course.stops.iter().enumerate() {
+        let next = course.legs.get(i).map(|leg| leg_text(leg, lang)).unwrap_or_default();
+        table.add_row(vec![
+            format!("{}–{}", stop.arrive, stop.leave),
+            stop.name.clone(),
+            category_name(&stop.category, lang).to_owned(),
+            next,
+        ]);
+    }
+    table
+}
+
+/// One line per stop with its map link.
+pub fn map_links(course: &CourseContent) -> String {
+    course.stops.iter().map(|s| format!("  {}  {}\n", s.name, s.map_url)).collect()
+}

@@ -15,6 +15,7 @@ pub mod check;
 pub mod course;
 pub mod fields;
 pub mod geo;
+pub mod llm;
 pub mod planner;
 pub mod render;
 pub mod request;

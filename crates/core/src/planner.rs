@@ -138,7 +138,7 @@ const ATTEMPTS: u64 = 8;
 
 /// The area a place text names; for a city, its best area for the season (the variant
 /// rotates through the three best).
-fn choose_area<'a>(catalogue: &'a Catalogue, request: &PlanRequest) -> Result<&'a Area, PlanError> {
+pub fn choose_area<'a>(catalogue: &'a Catalogue, request: &PlanRequest) -> Result<&'a Area, PlanError> {
     match catalogue.resolve(&request.place) {
         Ok(Resolved::Area(area)) => Ok(area),
         Ok(Resolved::City(city)) => {
@@ -157,7 +157,7 @@ fn choose_area<'a>(catalogue: &'a Catalogue, request: &PlanRequest) -> Result<&'
 }
 
 /// Places the course may use: the area's own, plus nearby areas' for transit and car.
-fn pool<'a>(catalogue: &'a Catalogue, area: &'a Area, request: &PlanRequest) -> Vec<&'a Place> {
+pub fn pool<'a>(catalogue: &'a Catalogue, area: &'a Area, request: &PlanRequest) -> Vec<&'a Place> {
     let reach = match request.transport {
         Transport::Walk => 0.0,
         Transport::Public => PUBLIC_REACH_M,

@@ -7,31 +7,54 @@
 
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 
-use crate::catalogue::{Category, Place};
+use crate::catalogue::{Area, Category, Place};
 use crate::course::{CourseContent, Leg, LegMode, Season, Stop, Transport};
 use crate::planner::Plan;
 use crate::request::{hhmm, korean_time, Lang, PlanRequest};
 
 pub const BUILTIN_PROVIDER: &str = "builtin";
 
-/// The full course for a plan.
+/// The full course for a plan of the built-in planner.
 pub fn course_content(plan: &Plan, request: &PlanRequest) -> CourseContent {
-    let stops: Vec<Stop> = plan
-        .stops
+    let stops: Vec<Visit> = plan.stops.iter().map(|s| Visit { place: s.place, arrive: s.arrive, leave: s.leave, note: None }).collect();
+    build_course(plan.area, &stops, plan.legs.clone(), request, BUILTIN_PROVIDER, None, plan.sunset)
+}
+
+/// One visit of a course, from whichever provider planned it.
+#[derive(Debug, Clone)]
+pub struct Visit<'a> {
+    pub place: &'a Place,
+    pub arrive: u16,
+    pub leave: u16,
+    /// The provider's own words about the visit; the catalogue's description otherwise.
+    pub note: Option<String>,
+}
+
+/// A course from visits and legs: names, map links, title, question and answer text.
+pub fn build_course(
+    area: &Area,
+    visits: &[Visit],
+    legs: Vec<Leg>,
+    request: &PlanRequest,
+    provider: &str,
+    model: Option<String>,
+    sunset: u16,
+) -> CourseContent {
+    let stops: Vec<Stop> = visits
         .iter()
-        .map(|s| Stop {
-            name: place_name(s.place, request.lang).to_owned(),
-            category: s.place.category.code().to_owned(),
-            arrive: hhmm(s.arrive),
-            leave: hhmm(s.leave),
-            description: describe(s.place, request),
-            lat: s.place.lat,
-            lon: s.place.lon,
-            map_url: map_url(s.place.ko, s.place.lat, s.place.lon),
+        .map(|v| Stop {
+            name: place_name(v.place, request.lang).to_owned(),
+            category: v.place.category.code().to_owned(),
+            arrive: hhmm(v.arrive),
+            leave: hhmm(v.leave),
+            description: v.note.clone().filter(|n| !n.trim().is_empty()).unwrap_or_else(|| describe(v.place, request)),
+            lat: v.place.lat,
+            lon: v.place.lon,
+            map_url: map_url(v.place.ko, v.place.lat, v.place.lon),
         })
         .collect();
     let mut content = CourseContent {
-        title: title(plan.area.ko, plan.area.en, request),
+        title: title(area.ko, area.en, request),
         datetime: datetime(request),
         question: question(request),
         answer: String::new(),
@@ -41,11 +64,11 @@ pub fn course_content(plan: &Plan, request: &PlanRequest) -> CourseContent {
         end: Some(hhmm(request.end)),
         transport: Some(request.transport),
         stops,
-        legs: plan.legs.clone(),
-        provider: Some(BUILTIN_PROVIDER.to_owned()),
-        model: None,
+        legs,
+        provider: Some(provider.to_owned()),
+        model,
     };
-    content.answer = answer(&content, request.lang, Some(plan.sunset));
+    content.answer = answer(&content, request.lang, Some(sunset));
     content
 }
 

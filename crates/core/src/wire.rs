@@ -159,3 +159,33 @@ pub struct RecommendDetail {
     #[cfg_attr(feature = "openapi", oai(skip_serializing_if_is_none))]
     pub id: Option<u64>,
 }
+
+/// One server-sent event of `POST /chat/chatbot/stream/`: `event` is `stop` (a [`Stop`] as soon
+/// as it is known), `delta` (`{"text"}` raw text from an LLM), `done` (the same
+/// [`RecommendDetail`] as the plain endpoint) or `error` (an [`ErrorBody`]); `data` is its JSON.
+///
+/// [`Stop`]: crate::course::Stop
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+pub struct StreamEvent {
+    pub event: String,
+    pub data: serde_json::Value,
+}
+
+impl StreamEvent {
+    pub fn stop(stop: &crate::course::Stop) -> Self {
+        Self { event: "stop".into(), data: serde_json::to_value(stop).expect("stops serialise") }
+    }
+
+    pub fn delta(text: &str) -> Self {
+        Self { event: "delta".into(), data: serde_json::json!({ "text": text }) }
+    }
+
+    pub fn done(detail: &RecommendDetail) -> Self {
+        Self { event: "done".into(), data: serde_json::to_value(detail).expect("details serialise") }
+    }
+
+    pub fn error(body: &ErrorBody) -> Self {
+        Self { event: "error".into(), data: serde_json::to_value(body).expect("errors serialise") }
+    }
+}

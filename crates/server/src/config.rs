@@ -36,10 +36,26 @@ pub struct Settings {
     #[arg(long, env = "FYD_LOGIN_MAX_FAILURES", default_value_t = 10)]
     pub login_max_failures: usize,
 
-    /// Where courses come from: `builtin` is fyd's offline planner; `auto` picks the best
-    /// configured provider (today: the built-in planner).
+    /// Where courses come from: `builtin` is fyd's offline planner, `openai` any
+    /// OpenAI-compatible chat-completions server, `auto` openai when an API key is set.
     #[arg(long, env = "FYD_PROVIDER", value_enum, default_value_t = ProviderKind::Auto)]
     pub provider: ProviderKind,
+
+    /// Base URL of the OpenAI-compatible API (OpenAI, Ollama, vLLM, llama.cpp…).
+    #[arg(long, env = "FYD_OPENAI_BASE_URL", default_value = "https://api.openai.com/v1")]
+    pub openai_base_url: String,
+
+    /// Model name for the OpenAI-compatible provider.
+    #[arg(long, env = "FYD_OPENAI_MODEL", default_value = "gpt-5-mini")]
+    pub openai_model: String,
+
+    /// Total deadline for one recommendation through the LLM, retries included (seconds).
+    #[arg(long, env = "FYD_OPENAI_TIMEOUT_SECS", default_value_t = 60)]
+    pub openai_timeout_secs: u64,
+
+    /// API key: from `FYD_OPENAI_API_KEY`, else `OPENAI_API_KEY`; never a flag, never logged.
+    #[arg(skip)]
+    pub openai_api_key: Option<Secret>,
 
     /// sled page cache in MiB (sled's own default is 1 GiB, far more than fyd needs).
     #[arg(long, env = "FYD_CACHE_MB", default_value_t = 8)]
@@ -48,7 +64,7 @@ pub struct Settings {
     /// Token signing secret; read from `FYD_JWT_SECRET` only (a flag would show in `ps`).
     /// Without it a secret is generated once into the data dir (mode 0600) and reused.
     #[arg(skip)]
-    pub jwt_secret: Option<String>,
+    pub jwt_secret: Option<Secret>,
 }
 
 impl Settings {
@@ -64,4 +80,30 @@ impl Settings {
 pub enum ProviderKind {
     Auto,
     Builtin,
+    Openai,
+}
+
+/// A secret (API key, signing key) that `Debug` and logs never show.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+/// A non-empty environment variable as a secret.
+pub fn secret_from_env(names: &[&str]) -> Option<Secret> {
+    names.iter().find_map(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()).map(Secret::new))
 }

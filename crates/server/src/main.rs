@@ -7,13 +7,15 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::Parser;
 use fyd_server::clock::SystemClock;
+use fyd_server::config::secret_from_env;
 use fyd_server::Settings;
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let mut settings = Settings::parse();
-    settings.jwt_secret = std::env::var("FYD_JWT_SECRET").ok().filter(|s| !s.is_empty());
+    settings.jwt_secret = secret_from_env(&["FYD_JWT_SECRET"]);
+    settings.openai_api_key = secret_from_env(&["FYD_OPENAI_API_KEY", "OPENAI_API_KEY"]);
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
         .with_writer(std::io::stderr)

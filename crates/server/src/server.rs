@@ -14,8 +14,9 @@ use tokio::task::JoinHandle;
 
 use crate::auth::{throttle::LoginThrottle, tokens::TokenIssuer};
 use crate::clock::Clock;
-use crate::config::{ProviderKind, Settings};
-use crate::provider::BuiltinProvider;
+use crate::config::{ProviderKind, Secret, Settings};
+use crate::provider::openai::{OpenAiConfig, OpenAiProvider};
+use crate::provider::{BuiltinProvider, Provider};
 use crate::state::AppState;
 use crate::store::{SledStore, Store, StoreError};
 
@@ -69,8 +70,8 @@ pub async fn spawn(settings: Settings, clock: Arc<dyn Clock>) -> Result<RunningS
     let data_dir = &settings.data_dir;
     std::fs::create_dir_all(data_dir).map_err(|source| StartError::DataDir { path: data_dir.clone(), source })?;
     let secret = match &settings.jwt_secret {
-        Some(secret) if secret.len() < MIN_SECRET_BYTES => return Err(StartError::WeakSecret),
-        Some(secret) => secret.clone().into_bytes(),
+        Some(secret) if secret.expose().len() < MIN_SECRET_BYTES => return Err(StartError::WeakSecret),
+        Some(secret) => secret.expose().as_bytes().to_vec(),
         None => load_or_create_secret(data_dir).map_err(|source| StartError::DataDir { path: data_dir.clone(), source })?,
     };
     let ttl = |d: humantime::Duration| {
@@ -83,9 +84,7 @@ pub async fn spawn(settings: Settings, clock: Arc<dyn Clock>) -> Result<RunningS
         clock,
         throttle: LoginThrottle::new(settings.login_max_failures.max(1), LOGIN_WINDOW),
         daily_quota: settings.daily_quota,
-        provider: match settings.provider {
-            ProviderKind::Auto | ProviderKind::Builtin => Arc::new(BuiltinProvider),
-        },
+        provider: provider(&settings)?,
     });
     let app = crate::api::app(state, &settings.cors_origins);
 
@@ -108,6 +107,26 @@ pub async fn spawn(settings: Settings, clock: Arc<dyn Clock>) -> Result<RunningS
     });
     tracing::info!(%addr, "listening");
     Ok(RunningServer { addr, shutdown: Some(shutdown), task })
+}
+
+/// The provider `settings` ask for; `auto` is the LLM when a key is configured.
+fn provider(settings: &Settings) -> Result<Arc<dyn Provider>, StartError> {
+    let openai = |key: Option<Secret>| -> Result<Arc<dyn Provider>, StartError> {
+        let config = OpenAiConfig {
+            base_url: settings.openai_base_url.trim_end_matches('/').to_owned(),
+            api_key: key,
+            model: settings.openai_model.clone(),
+            timeout: Duration::from_secs(settings.openai_timeout_secs.max(1)),
+        };
+        tracing::info!(base_url = %config.base_url, model = %config.model, "recommending with an OpenAI-compatible provider");
+        Ok(Arc::new(OpenAiProvider::new(config).map_err(|err| StartError::Setting(err.to_string()))?))
+    };
+    match (settings.provider, &settings.openai_api_key) {
+        (ProviderKind::Builtin, _) | (ProviderKind::Auto, None) => Ok(Arc::new(BuiltinProvider)),
+        (ProviderKind::Auto, Some(key)) => openai(Some(key.clone())),
+        // Local servers (Ollama, llama.cpp) need no key.
+        (ProviderKind::Openai, key) => openai(key.clone()),
+    }
 }
 
 /// The signing secret kept in the data dir: created once (mode 0600) so tokens survive restarts.

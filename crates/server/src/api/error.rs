@@ -84,7 +84,7 @@ impl ApiError {
         self
     }
 
-    fn body(&self) -> ErrorBody {
+    pub fn body(&self) -> ErrorBody {
         ErrorBody {
             detail: self.detail.clone(),
             code: self.code.to_owned(),

@@ -8,8 +8,8 @@
 //!   reverse range scan; `course_owners`: course id → author id, for lookups by id.
 //! - `quota`: user id ++ Seoul day ("YYYY-MM-DD") → units used (u32).
 //!
-//! Every write awaits `flush_async` before it returns; sled coalesces concurrent flushes,
-//! so concurrent writers share one fsync.
+//! Every write waits for sled's `flush` (on the blocking pool) before it returns; concurrent
+//! flushes share sled's log write, so concurrent writers share one fsync.
 
 use std::ops::Bound;
 use std::path::Path;
@@ -59,7 +59,11 @@ impl SledStore {
     }
 
     async fn durable(&self) -> StoreResult<()> {
-        self.db.flush_async().await.map_err(backend)?;
+        // Not `flush_async`: awaited concurrently it can deadlock in sled 0.34 (sled#1308,
+        // fixed only on unreleased main). The blocking flush on tokio's blocking pool is safe,
+        // and concurrent callers still share one log write (sled's `make_stable`).
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || db.flush()).await.map_err(backend)?.map_err(backend)?;
         Ok(())
     }
 }

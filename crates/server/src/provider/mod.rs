@@ -1,9 +1,13 @@
-//! Where courses come from. A [`Provider`] turns a checked request into a course; the
-//! built-in planner is the first (offline, no key), and an OpenAI-compatible one can sit
-//! behind the same trait.
+//! Where courses come from. A [`Provider`] turns a checked request into a course: the
+//! built-in planner (offline, no key) or any OpenAI-compatible chat-completions server
+//! ([`openai`]), whose answers are checked with the same rules.
+
+pub mod openai;
 
 use async_trait::async_trait;
 use fyd_core::course::CourseContent;
+use fyd_core::wire::StreamEvent;
+use tokio::sync::mpsc;
 use fyd_core::planner::{plan, PlanError};
 use fyd_core::render::course_content;
 use fyd_core::request::PlanRequest;
@@ -25,6 +29,17 @@ pub trait Provider: Send + Sync + 'static {
     /// Recorded in each course's `provider` field.
     fn name(&self) -> &'static str;
     async fn recommend(&self, request: &PlanRequest) -> Result<CourseContent, ProviderError>;
+
+    /// As [`Provider::recommend`], sending `stop` (and `delta`) events as soon as they are
+    /// known. The course returned is the final word; streamed stops are a preview of it.
+    async fn recommend_stream(&self, request: &PlanRequest, events: &mpsc::Sender<StreamEvent>) -> Result<CourseContent, ProviderError> {
+        let course = self.recommend(request).await?;
+        for stop in &course.stops {
+            // A client that went away just stops listening; the course is still returned.
+            let _ = events.send(StreamEvent::stop(stop)).await;
+        }
+        Ok(course)
+    }
 }
 
 /// The built-in planner over the catalogue compiled into `fyd-core`.

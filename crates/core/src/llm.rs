@@ -1,0 +1,402 @@
+//! Planning with a language model, the pure parts: which catalogue places the model may use,
+//! the messages that ask for a course, the JSON schema of the answer, reading an answer (whole
+//! or as it streams in), and turning it into a course that keeps every rule of [`check`].
+//!
+//! The model only chooses places (by catalogue id) and times. Coordinates, legs, map links and
+//! the text come from the catalogue, so a model cannot invent a place or a map pin.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use crate::catalogue::{catalogue, Place};
+use crate::check::{self, find_place};
+use crate::course::{parse_hhmm, CourseContent, Transport};
+use crate::geo;
+use crate::planner::{choose_area, pool, sunset, Needs, DINNER, LUNCH};
+use crate::render::{build_course, question, season_name, Visit};
+use crate::request::{hhmm, Lang, PlanRequest};
+
+/// The most candidate places put in a prompt (the nearest to the area's centre).
+pub const MAX_CANDIDATES: usize = 60;
+/// `provider` of a course that fell back to the built-in planner after the model failed.
+pub const FALLBACK_PROVIDER: &str = "builtin-fallback";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatMessage {
+    pub role: String,
+    pub content: String,
+}
+
+impl ChatMessage {
+    pub fn new(role: &str, content: impl Into<String>) -> Self {
+        Self { role: role.to_owned(), content: content.into() }
+    }
+}
+
+/// One stop as the model writes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnswerStop {
+    #[serde(default)]
+    pub place_id: String,
+    /// Some models add the name; it is used when the id is unknown.
+    #[serde(default)]
+    pub name: Option<String>,
+    pub arrive: String,
+    pub leave: String,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Answer {
+    pub stops: Vec<AnswerStop>,
+    #[serde(default)]
+    pub summary: Option<String>,
+}
+
+/// The places the model may choose from: the planner's pool, open at some time in the window.
+pub fn candidates(request: &PlanRequest) -> Vec<&'static Place> {
+    let Ok(area) = choose_area(catalogue(), request) else {
+        return Vec::new();
+    };
+    let mut places: Vec<&Place> = pool(catalogue(), area, request)
+        .into_iter()
+        .filter(|p| p.open < request.end && p.close > request.start)
+        .collect();
+    places.sort_by(|a, b| {
+        let d = |p: &Place| geo::distance_m((area.lat, area.lon), p.position());
+        d(a).total_cmp(&d(b))
+    });
+    places.truncate(MAX_CANDIDATES);
+    places
+}
+
+/// The JSON schema the answer must follow (`response_format: json_schema`, strict).
+pub fn answer_schema() -> Value {
+    json!({
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["stops", "summary"],
+        "properties": {
+            "stops": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["place_id", "arrive", "leave", "note"],
+                    "properties": {
+                        "place_id": {"type": "string", "description": "id of a candidate place"},
+                        "arrive": {"type": "string", "description": "HH:MM, 24-hour"},
+                        "leave": {"type": "string", "description": "HH:MM, 24-hour"},
+                        "note": {"type": "string", "description": "one sentence on why this stop, in the couple's language"}
+                    }
+                }
+            },
+            "summary": {"type": "string"}
+        }
+    })
+}
+
+/// The conversation that asks for a course.
+pub fn messages(request: &PlanRequest, candidates: &[&Place]) -> Vec<ChatMessage> {
+    let sunset = sunset(request.season, request.date);
+    let needs = Needs::of(request.start, request.end, sunset);
+    let language = match request.lang {
+        Lang::Ko => "Korean",
+        Lang::En => "English",
+    };
+    let travel = match request.transport {
+        Transport::Walk => "on foot only: walking legs under 2 km (about 70 m a minute)",
+        Transport::Public => "by public transport: walk under 1 km, otherwise allow 12 minutes plus 3 minutes a kilometre",
+        Transport::Car => "by car: walk under 1 km, otherwise allow 10 minutes of parking plus 2.5 minutes a kilometre",
+    };
+    let mut rules = vec![
+        format!("The first stop starts at {} and the last ends by {} (no more than 30 minutes before).", hhmm(request.start), hhmm(request.end)),
+        "Times only move forward; leave time to travel between stops and no idle gaps.".to_owned(),
+        "Every place must be open for the whole visit (see its hours); never use a place twice.".to_owned(),
+        format!("Travel {travel}."),
+    ];
+    if needs.lunch {
+        rules.push(format!("Lunch at a meal place starting between {} and {}.", hhmm(LUNCH.0 - 15), hhmm(LUNCH.1)));
+    }
+    if needs.dinner {
+        rules.push(format!("Dinner at a meal place starting between {} and {}.", hhmm(DINNER.0 - 15), hhmm(DINNER.1)));
+    }
+    if needs.night {
+        rules.push(format!("Sunset is at {}: stay at a nightview, walk or bar place until at least 20 minutes after it.", hhmm(sunset)));
+    }
+    let system = format!(
+        "You plan date courses in Korea for couples. Choose only from the candidate places, by id. \
+         Answer with JSON only, exactly this shape: {{\"stops\":[{{\"place_id\":\"…\",\"arrive\":\"HH:MM\",\"leave\":\"HH:MM\",\"note\":\"…\"}}],\"summary\":\"…\"}}. \
+         Write notes and the summary in {language}. Rules:\n- {}",
+        rules.join("\n- ")
+    );
+    let mut user = format!(
+        "{}\nSeason: {}. {}Window {}–{}.\nCandidates (id | name | category | in/out | hours | typical stay | lat,lon):\n",
+        question(request),
+        season_name(request.season, Lang::En),
+        request.date.map(|d| format!("Date {d} ({:?}). ", d.weekday())).unwrap_or_default(),
+        hhmm(request.start),
+        hhmm(request.end),
+    );
+    for place in candidates {
+        user.push_str(&format!(
+            "{} | {} | {} | {} | {}-{} | {} min | {:.4},{:.4}\n",
+            place.id,
+            place.ko,
+            place.category.code(),
+            if place.indoor { "in" } else { "out" },
+            hhmm(place.open),
+            hhmm(place.close.min(1440)),
+            place.stay,
+            place.lat,
+            place.lon
+        ));
+    }
+    vec![ChatMessage::new("system", system), ChatMessage::new("user", user)]
+}
+
+/// The follow-up that asks the model to mend a course that broke rules.
+pub fn repair_message(problems: &[String]) -> ChatMessage {
+    ChatMessage::new(
+        "user",
+        format!(
+            "That course breaks these rules:\n- {}\nAnswer again with a corrected course, JSON only, in the same shape.",
+            problems.join("\n- ")
+        ),
+    )
+}
+
+/// Reads an answer: plain JSON, JSON in a code fence, or JSON with prose around it.
+pub fn parse_answer(text: &str) -> Result<Answer, String> {
+    let start = text.find('{').ok_or("the answer has no JSON object")?;
+    let end = text.rfind('}').ok_or("the answer has no JSON object")?;
+    if end < start {
+        return Err("the answer has no JSON object".into());
+    }
+    serde_json::from_str(&text[start..=end]).map_err(|err| format!("the JSON does not have the asked shape: {err}"))
+}
+
+/// The catalogue place a stop names: by id, else by name.
+pub fn place_of(stop: &AnswerStop) -> Option<&'static Place> {
+    catalogue().place(stop.place_id.trim()).or_else(|| stop.name.as_deref().and_then(find_place)).or_else(|| find_place(&stop.place_id))
+}
+
+/// A stop to show while the answer is still streaming: catalogue facts, the model's times.
+pub fn preview_stop(stop: &AnswerStop, request: &PlanRequest) -> Option<crate::course::Stop> {
+    let place = place_of(stop)?;
+    let (arrive, leave) = (parse_hhmm(stop.arrive.trim())?, parse_hhmm(stop.leave.trim())?);
+    Some(crate::course::Stop {
+        name: crate::render::place_name(place, request.lang).to_owned(),
+        category: place.category.code().to_owned(),
+        arrive: hhmm(arrive),
+        leave: hhmm(leave),
+        description: stop.note.clone().unwrap_or_default(),
+        lat: place.lat,
+        lon: place.lon,
+        map_url: crate::render::map_url(place.ko, place.lat, place.lon),
+    })
+}
+
+/// Turns an answer into a course and checks it: `Err` lists every problem, in words the model
+/// can act on.
+pub fn course_from_answer(answer: &Answer, request: &PlanRequest, provider: &str, model: &str) -> Result<CourseContent, Vec<String>> {
+    let area = choose_area(catalogue(), request).map_err(|err| vec![err.to_string()])?;
+    let allowed = candidates(request);
+    let mut problems = Vec::new();
+    let mut visits = Vec::new();
+    for stop in &answer.stops {
+        let Some(place) = place_of(stop) else {
+            problems.push(format!("{:?} is not one of the candidate places", stop.place_id));
+            continue;
+        };
+        if !allowed.iter().any(|p| std::ptr::eq(*p, place)) {
+            problems.push(format!("{} ({}) is not one of the candidate places", place.ko, place.id));
+        }
+        match (parse_hhmm(stop.arrive.trim()), parse_hhmm(stop.leave.trim())) {
+            (Some(arrive), Some(leave)) => visits.push(Visit { place, arrive, leave, note: stop.note.clone() }),
+            _ => problems.push(format!("{}: arrive and leave must be HH:MM", place.ko)),
+        }
+    }
+    if visits.is_empty() {
+        problems.push("the course has no usable stops".into());
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let legs = visits.windows(2).map(|pair| geo::leg(pair[0].place.position(), pair[1].place.position(), request.transport)).collect();
+    let course = build_course(area, &visits, legs, request, provider, Some(model.to_owned()), sunset(request.season, request.date));
+    let found = check::problems(&course, request);
+    if found.is_empty() {
+        Ok(course)
+    } else {
+        Err(found)
+    }
+}
+
+/// Finds each stop object as soon as its closing brace streams in, so a stop can be shown
+/// before the model has finished. Feed text chunks; get the stops completed by each chunk.
+#[derive(Debug, Default)]
+pub struct StopScanner {
+    text: String,
+    scanned: usize,
+    depth: usize,
+    in_string: bool,
+    escaped: bool,
+    /// Byte offset where the object at depth 3 (a stop inside the stops array) began.
+    stop_start: Option<usize>,
+    /// Whether the container at depth 2 is an array (the stops list).
+    in_array: bool,
+}
+
+impl StopScanner {
+    pub fn feed(&mut self, chunk: &str) -> Vec<AnswerStop> {
+        self.text.push_str(chunk);
+        let mut found = Vec::new();
+        let bytes = self.text.as_bytes();
+        for i in self.scanned..bytes.len() {
+            let b = bytes[i];
+            if self.in_string {
+                match (self.escaped, b) {
+                    (true, _) => self.escaped = false,
+                    (false, b'\\') => self.escaped = true,
+                    (false, b'"') => self.in_string = false,
+                    _ => {}
+                }
+                continue;
+            }
+            match b {
+                b'"' => self.in_string = true,
+                b'{' | b'[' => {
+                    self.depth += 1;
+                    if self.depth == 2 {
+                        self.in_array = b == b'[';
+                    }
+                    if self.depth == 3 && b == b'{' && self.in_array {
+                        self.stop_start = Some(i);
+                    }
+                }
+                b'}' | b']' => {
+                    if self.depth == 3 && b == b'}' {
+                        if let Some(start) = self.stop_start.take() {
+                            if let Ok(stop) = serde_json::from_str::<AnswerStop>(&self.text[start..=i]) {
+                                found.push(stop);
+                            }
+                        }
+                    }
+                    self.depth = self.depth.saturating_sub(1);
+                }
+                _ => {}
+            }
+        }
+        self.scanned = bytes.len();
+        found
+    }
+
+    /// Everything fed so far.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::course::Season;
+    use crate::planner::plan;
+    use proptest::prelude::*;
+
+    fn request() -> PlanRequest {
+        PlanRequest { place: "성수".into(), season: Season::Fall, date: None, start: 14 * 60, end: 21 * 60, transport: Transport::Walk, lang: Lang::Ko, variant: 0 }
+    }
+
+    /// The answer a good model would give: the built-in plan, as JSON.
+    fn good_answer(req: &PlanRequest) -> String {
+        let p = plan(req).unwrap();
+        let stops: Vec<Value> = p.stops.iter().map(|s| json!({"place_id": s.place.id, "arrive": hhmm(s.arrive), "leave": hhmm(s.leave), "note": "좋아요"})).collect();
+        json!({"stops": stops, "summary": "가을 성수"}).to_string()
+    }
+
+    #[test]
+    fn a_good_answer_becomes_a_checked_course_with_catalogue_facts() {
+        let req = request();
+        let answer = parse_answer(&format!("```json\n{}\n```", good_answer(&req))).unwrap();
+        let course = course_from_answer(&answer, &req, "openai", "test-model").unwrap();
+        assert_eq!(course.provider.as_deref(), Some("openai"));
+        assert_eq!(course.model.as_deref(), Some("test-model"));
+        assert!(course.stops.iter().all(|s| s.map_url.starts_with("https://map.kakao.com/") && s.description == "좋아요"));
+    }
+
+    #[test]
+    fn a_wrong_answer_lists_its_problems() {
+        let req = request();
+        let answer = Answer {
+            stops: vec![
+                AnswerStop { place_id: "seoul-forest".into(), name: None, arrive: "09:00".into(), leave: "10:00".into(), note: None },
+                AnswerStop { place_id: "atlantis".into(), name: None, arrive: "10:00".into(), leave: "23:30".into(), note: None },
+            ],
+            summary: None,
+        };
+        let problems = course_from_answer(&answer, &req, "openai", "m").unwrap_err();
+        assert!(problems.iter().any(|p| p.contains("atlantis")), "{problems:?}");
+        let only_forest = Answer { stops: answer.stops[..1].to_vec(), summary: None };
+        let problems = course_from_answer(&only_forest, &req, "openai", "m").unwrap_err();
+        assert!(problems.iter().any(|p| p.contains("must start at 14:00")), "{problems:?}");
+    }
+
+    #[test]
+    fn the_prompt_names_candidates_rules_and_the_window() {
+        let req = request();
+        let found = candidates(&req);
+        assert!(!found.is_empty() && found.len() <= MAX_CANDIDATES);
+        let messages = messages(&req, &found);
+        assert_eq!(messages[0].role, "system");
+        assert!(messages[0].content.contains("Dinner") && messages[0].content.contains("Sunset"));
+        assert!(messages[1].content.contains("seoul-forest | 서울숲"));
+        assert!(messages[1].content.contains("14:00–21:00"));
+    }
+
+    #[test]
+    fn prose_is_not_an_answer() {
+        assert!(parse_answer("성수에서는 서울숲을 걷고 카페에 가세요.").is_err());
+    }
+
+    #[test]
+    fn the_scanner_finds_each_stop_as_it_completes() {
+        let req = request();
+        let text = good_answer(&req);
+        let expected = parse_answer(&text).unwrap().stops;
+        let mut scanner = StopScanner::default();
+        let mut seen = Vec::new();
+        for chunk in text.as_bytes().chunks(7) {
+            seen.extend(scanner.feed(std::str::from_utf8(chunk).unwrap_or_default()));
+        }
+        // Chunks may split a multi-byte character; a real stream never does (it sends strings).
+        let mut whole = StopScanner::default();
+        assert_eq!(whole.feed(&text), expected);
+        assert!(seen.len() <= expected.len());
+    }
+
+    proptest! {
+        #[test]
+        fn reading_answers_never_panics(text in "\\PC{0,200}") {
+            let _ = parse_answer(&text);
+            let mut scanner = StopScanner::default();
+            let _ = scanner.feed(&text);
+        }
+
+        #[test]
+        fn the_scanner_is_indifferent_to_chunking(split in 1usize..40) {
+            let req = request();
+            let text = good_answer(&req);
+            let expected = parse_answer(&text).unwrap().stops;
+            let chars: Vec<char> = text.chars().collect();
+            let mut scanner = StopScanner::default();
+            let mut seen = Vec::new();
+            for chunk in chars.chunks(split) {
+                seen.extend(scanner.feed(&chunk.iter().collect::<String>()));
+            }
+            prop_assert_eq!(seen, expected);
+        }
+    }
+}

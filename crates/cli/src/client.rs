@@ -125,6 +125,38 @@ impl Session {
         }
     }
 
+    /// Opens a server-sent-event stream (POST with a JSON body); a 401 triggers one refresh.
+    pub fn open_stream<B: Serialize>(&mut self, path: &str, body: &B) -> CliResult<Result<reqwest::blocking::Response, ApiFailure>> {
+        let mut refreshed = false;
+        loop {
+            let response = self
+                .client
+                .http
+                .post(format!("{}{path}", self.client.server))
+                .bearer_auth(&self.credentials.access)
+                .header("accept", "text/event-stream")
+                .json(body)
+                .send()
+                .map_err(|err| CliError::Unreachable { url: self.client.server.clone(), reason: short(&err) })?;
+            let status = response.status().as_u16();
+            if (200..300).contains(&status) {
+                return Ok(Ok(response));
+            }
+            if status == 401 && !refreshed {
+                self.refresh()?;
+                refreshed = true;
+                continue;
+            }
+            let body = response.json().unwrap_or_else(|_| ErrorBody {
+                detail: format!("the server answered {status}"),
+                code: "unknown".into(),
+                fields: None,
+                suggestions: None,
+            });
+            return Ok(Err(ApiFailure { status, body }));
+        }
+    }
+
     fn refresh(&mut self) -> CliResult<()> {
         let request = RefreshRequest { refresh: self.credentials.refresh.clone(), rotate: true };
         match self.client.request::<_, RefreshResponse>(Method::POST, "/user/token/refresh/", None, Some(&request))? {

@@ -239,3 +239,27 @@ impl Env {
         }
     }
 }
+
+/// On a terminal (a pseudo-terminal from util-linux `script`), `recommend` streams: each stop
+/// is printed as it arrives, before the full table.
+#[cfg(unix)]
+#[test]
+fn on_a_terminal_recommend_prints_stops_as_they_stream_in() {
+    let env = Env::new();
+    env.join("mina@example.com", "mina");
+    let command = format!("{} recommend --place 성수 --season fall --transport walk", env!("CARGO_BIN_EXE_fyd"));
+    let output = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env("FYD_SERVER", &env.url)
+        .env("FYD_CONFIG_DIR", env.config.path())
+        .env("TERM", "xterm-256color")
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("util-linux `script` runs (installed by .ci/run)");
+    let screen = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(output.status.success(), "{screen}");
+    let first_stop = screen.find("  14:00–").expect("a stop line as it streamed in");
+    let table = screen.find('┌').expect("the table at the end");
+    assert!(first_stop < table, "{screen}");
+    assert!(screen.contains("Saved as course"), "{screen}");
+}

@@ -1,13 +1,17 @@
 //! `fyd recommend`: ask the server for a date course (saved by default) and show it.
 
+use std::io::{BufRead, BufReader};
+
+use fyd_core::course::Stop;
+use fyd_core::render::category_name;
 use fyd_core::request::{season_of, validate_recommend, RecommendRequest};
-use fyd_core::wire::RecommendResult;
+use fyd_core::wire::{ErrorBody, RecommendDetail, RecommendResult};
 use fyd_core::FieldErrors;
 use reqwest::header::HeaderMap;
 use reqwest::Method;
 
 use super::{print_json, Global};
-use crate::client::{explain, Session};
+use crate::client::{explain, ApiFailure, Session};
 use crate::error::{CliError, CliResult};
 use crate::output;
 
@@ -60,11 +64,11 @@ pub fn run(args: Args, global: &Global) -> CliResult<()> {
     validate_recommend(&request).map_err(|fields| CliError::Usage(flag_errors(&fields)))?;
 
     let mut session = Session::load(global.server.as_deref())?;
-    let spinner = output::stderr_decorated().then(|| {
-        let spinner = indicatif::ProgressBar::new_spinner().with_message("planning your date…");
-        spinner.enable_steady_tick(std::time::Duration::from_millis(80));
-        spinner
-    });
+    // People at a terminal watch the stops arrive; scripts get one JSON answer.
+    if output::stdout_is_terminal() && !global.json {
+        return run_streaming(&mut session, &request, global);
+    }
+    let spinner = spinner();
     let reply = session.call_with_headers::<_, RecommendResult>(Method::POST, "/chat/chatbot/", Some(&request));
     if let Some(spinner) = spinner {
         spinner.finish_and_clear();
@@ -74,17 +78,76 @@ pub fn run(args: Args, global: &Global) -> CliResult<()> {
         print_json(&result);
         return Ok(());
     }
-    let detail = &result.detail;
+    show(&result.detail, &headers, global);
+    Ok(())
+}
+
+fn spinner() -> Option<indicatif::ProgressBar> {
+    output::stderr_decorated().then(|| {
+        let spinner = indicatif::ProgressBar::new_spinner().with_message("planning your date…");
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {msg} {elapsed}") {
+            spinner.set_style(style);
+        }
+        spinner.enable_steady_tick(std::time::Duration::from_millis(80));
+        spinner
+    })
+}
+
+/// Reads `/chat/chatbot/stream/`: each `stop` is printed as it arrives, `done` brings the
+/// whole course, `error` ends with the server's reason.
+fn run_streaming(session: &mut Session, request: &RecommendRequest, global: &Global) -> CliResult<()> {
+    let response = session.open_stream("/chat/chatbot/stream/", request)?.map_err(explain)?;
+    let headers = response.headers().clone();
+    let mut spinner = spinner();
+    let lang = global.lang();
+    let mut event = String::new();
+    let mut data = String::new();
+    for line in BufReader::new(response).lines() {
+        let line = line.map_err(|err| CliError::Other(format!("the stream from the server broke off: {err}")))?;
+        if let Some(name) = line.strip_prefix("event:") {
+            event = name.trim().to_owned();
+        } else if let Some(chunk) = line.strip_prefix("data:") {
+            data.push_str(chunk.trim_start());
+        } else if line.is_empty() && !data.is_empty() {
+            if let Some(spinner) = spinner.take() {
+                spinner.finish_and_clear();
+            }
+            let (name, payload) = (std::mem::take(&mut event), std::mem::take(&mut data));
+            let unreadable = |err: serde_json::Error| CliError::Other(format!("the server sent an unreadable {name} event: {err}"));
+            match name.as_str() {
+                "stop" => {
+                    let stop: Stop = serde_json::from_str(&payload).map_err(unreadable)?;
+                    eprintln!("  {}–{}  {}  [{}]", stop.arrive, stop.leave, stop.name, category_name(&stop.category, lang));
+                }
+                "done" => {
+                    let detail: RecommendDetail = serde_json::from_str(&payload).map_err(unreadable)?;
+                    eprintln!();
+                    show(&detail, &headers, global);
+                    return Ok(());
+                }
+                "error" => {
+                    let body: ErrorBody = serde_json::from_str(&payload).map_err(unreadable)?;
+                    let status = if body.code == "upstream_timeout" { 504 } else { 502 };
+                    return Err(explain(ApiFailure { status, body }));
+                }
+                _ => {}
+            }
+        }
+    }
+    Err(CliError::Other("the server ended the stream before the course was complete — try again".into()))
+}
+
+/// The course: title, timeline table, map links, then the saved id and the quota left.
+fn show(detail: &RecommendDetail, headers: &HeaderMap, global: &Global) {
     println!("{} · {}", detail.course.title, detail.course.datetime);
     println!("{}", output::timeline(&detail.course, global.lang()));
     println!("{}", output::map_links(&detail.course).trim_end());
     if let Some(id) = detail.id {
         eprintln!("Saved as course {id} — `fyd show {id}` shows it again.");
     }
-    if let Some(left) = remaining(&headers) {
+    if let Some(left) = remaining(headers) {
         eprintln!("{left} recommendation(s) left today.");
     }
-    Ok(())
 }
 
 fn remaining(headers: &HeaderMap) -> Option<u32> {

@@ -53,6 +53,11 @@ pub struct Settings {
     #[arg(long, env = "FYD_OPENAI_TIMEOUT_SECS", default_value_t = 60)]
     pub openai_timeout_secs: u64,
 
+    /// Seconds between keep-alive comments on streamed recommendations (proxies cut idle
+    /// connections, often at 60 s).
+    #[arg(long, env = "FYD_SSE_KEEP_ALIVE_SECS", default_value_t = 15)]
+    pub sse_keep_alive_secs: u64,
+
     /// API key: from `FYD_OPENAI_API_KEY`, else `OPENAI_API_KEY`; never a flag, never logged.
     #[arg(skip)]
     pub openai_api_key: Option<Secret>,

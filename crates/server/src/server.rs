@@ -85,6 +85,7 @@ pub async fn spawn(settings: Settings, clock: Arc<dyn Clock>) -> Result<RunningS
         throttle: LoginThrottle::new(settings.login_max_failures.max(1), LOGIN_WINDOW),
         daily_quota: settings.daily_quota,
         provider: provider(&settings)?,
+        keep_alive: Duration::from_secs(settings.sse_keep_alive_secs.max(1)),
     });
     let app = crate::api::app(state, &settings.cors_origins);
 

@@ -19,6 +19,8 @@ pub struct AppState {
     pub throttle: LoginThrottle,
     pub daily_quota: u32,
     pub provider: Arc<dyn Provider>,
+    /// Between keep-alive comments on event streams.
+    pub keep_alive: std::time::Duration,
 }
 
 /// The user and session behind a live access token.

@@ -130,6 +130,43 @@ async fn upstream_5xx_is_retried_then_502_and_costs_nothing() {
 }
 
 #[tokio::test]
+async fn persistent_429s_and_refused_connections_are_502_and_cost_nothing() {
+    let upstream = Upstream::start().await;
+    upstream.always(Reply::Error(429, Some(0)));
+    let app = app_with(&upstream, |_| {}).await;
+    let token = app.user_token("mina@example.com", "mina").await;
+    let reply = app.post("/chat/chatbot/", Some(&token), body()).await;
+    assert_eq!((reply.status, reply.code()), (StatusCode::BAD_GATEWAY, "upstream_error"));
+    assert_eq!(upstream.requests().len(), 3);
+    assert_eq!(remaining(&app, &token).await, 5);
+
+    let closed = TestApp::spawn_with(|s| {
+        s.provider = ProviderKind::Openai;
+        s.openai_base_url = "http://127.0.0.1:9/v1".into();
+    })
+    .await;
+    let token = closed.user_token("mina@example.com", "mina").await;
+    let reply = closed.post("/chat/chatbot/", Some(&token), body()).await;
+    assert_eq!((reply.status, reply.code()), (StatusCode::BAD_GATEWAY, "upstream_error"));
+    assert!(!reply.body.to_string().contains("127.0.0.1:9"), "the upstream address stays private");
+    assert_eq!(remaining(&closed, &token).await, 5);
+}
+
+#[tokio::test]
+async fn a_slow_answer_is_kept_alive_with_comments() {
+    let upstream = Upstream::start().await;
+    let Reply::Stream { pieces, gap, .. } = Reply::stream(&good_answer(&body()), 40) else { unreachable!() };
+    upstream.push(Reply::Stream { pieces, first_delay: Duration::from_millis(2500), gap, break_after: None });
+    let app = app_with(&upstream, |s| s.sse_keep_alive_secs = 1).await;
+    let token = app.user_token("mina@example.com", "mina").await;
+    let response = app.client.post(format!("{}/chat/chatbot/stream/", app.url)).bearer_auth(&token).json(&body()).send().await.unwrap();
+    let text = response.text().await.unwrap();
+    let before_first_event = &text[..text.find("event:").unwrap()];
+    assert!(before_first_event.lines().filter(|l| l.starts_with(':')).count() >= 2, "keep-alive comments while waiting: {before_first_event:?}");
+    assert!(text.contains("event: done") || text.contains("event:done"));
+}
+
+#[tokio::test]
 async fn a_429_is_retried_after_the_wait_it_asks_for() {
     let upstream = Upstream::start().await;
     upstream.push(Reply::Error(429, Some(0)));

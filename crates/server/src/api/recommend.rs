@@ -7,7 +7,6 @@
 //! So only successes count, exactly, across concurrent requests and restarts.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use fyd_core::catalogue::catalogue;
 use fyd_core::course::CourseContent;
@@ -30,10 +29,6 @@ use crate::clock::{iso_seoul, next_seoul_midnight, seoul_day};
 use crate::provider::ProviderError;
 use crate::state::AppState;
 use crate::store::QuotaReservation;
-
-/// Proxies and load balancers cut idle connections; a comment this often keeps a slow
-/// LLM answer alive.
-const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
 error_set!(RecommendErrors: [400, 401, 413, 429, 500, 502, 504]);
 
@@ -113,7 +108,7 @@ impl RecommendApi {
             let _ = events.send(last).await;
         });
         let stream = EventStream::new(ReceiverStream::new(receiver))
-            .keep_alive(KEEP_ALIVE)
+            .keep_alive(self.state.keep_alive)
             .to_event(|e: StreamEvent| Event::message(e.data.to_string()).event_type(e.event));
         Ok(StreamResponse::Ok(stream, limit, remaining, reset))
     }

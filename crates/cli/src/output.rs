@@ -10,6 +10,9 @@ use fyd_core::course::CourseContent;
 use fyd_core::render::{category_name, leg_text};
 use fyd_core::request::Lang;
 
+/// Narrower than this, tables are not wrapped to the terminal.
+const MIN_WRAP_COLUMNS: u16 = 40;
+
 /// Decorations (colour, spinner) are for people at a terminal.
 pub fn decorate(stream_is_terminal: bool) -> bool {
     stream_is_terminal
@@ -28,10 +31,15 @@ pub fn stderr_decorated() -> bool {
 /// A table for stdout; bold headers only when decorated.
 pub fn table(headers: &[&str]) -> Table {
     let mut table = Table::new();
-    table.load_style(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
+    table.load_style(UTF8_FULL_CONDENSED);
     let styled = decorate(stdout_is_terminal());
     if !styled {
         table.force_no_tty();
+    }
+    // Wrap to the terminal only when it reports a usable width: a pseudo-terminal that says
+    // 0 columns (`script`, some CI and IDE terminals) would squeeze every column to one letter.
+    if table.width().is_some_and(|width| width >= MIN_WRAP_COLUMNS) {
+        table.set_content_arrangement(ContentArrangement::Dynamic);
     }
     table.set_header(headers.iter().map(|h| if styled { Cell::new(h).add_attribute(Attribute::Bold) } else { Cell::new(h) }));
     table

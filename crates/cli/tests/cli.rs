@@ -262,4 +262,6 @@ fn on_a_terminal_recommend_prints_stops_as_they_stream_in() {
     let table = screen.find('┌').expect("the table at the end");
     assert!(first_stop < table, "{screen}");
     assert!(screen.contains("Saved as course"), "{screen}");
+    // `script` reports 0 columns: the table must still be readable, not wrapped to nothing.
+    assert!(screen.lines().any(|line| line.contains("시간") && line.contains("장소") && line.contains("종류")), "{screen}");
 }

@@ -58,6 +58,11 @@ pub struct Settings {
     #[arg(long, env = "FYD_SSE_KEEP_ALIVE_SECS", default_value_t = 15)]
     pub sse_keep_alive_secs: u64,
 
+    /// Close connections with no traffic for this long (slow or silent clients); 0 picks the
+    /// LLM deadline plus 30 s, since a recommendation may wait that long in silence.
+    #[arg(long, env = "FYD_IDLE_TIMEOUT_SECS", default_value_t = 0)]
+    pub idle_timeout_secs: u64,
+
     /// API key: from `FYD_OPENAI_API_KEY`, else `OPENAI_API_KEY`; never a flag, never logged.
     #[arg(skip)]
     pub openai_api_key: Option<Secret>,
@@ -73,6 +78,14 @@ pub struct Settings {
 }
 
 impl Settings {
+    pub fn idle_timeout(&self) -> std::time::Duration {
+        let secs = match self.idle_timeout_secs {
+            0 => self.openai_timeout_secs + 30,
+            secs => secs,
+        };
+        std::time::Duration::from_secs(secs)
+    }
+
     /// Settings with every default and the given data directory.
     pub fn with_data_dir(data_dir: impl Into<PathBuf>) -> Self {
         let mut settings = Self::parse_from(["fyd-server"]);

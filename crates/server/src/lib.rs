@@ -10,6 +10,7 @@ pub mod api;
 pub mod auth;
 pub mod clock;
 pub mod config;
+mod listener;
 pub mod provider;
 mod server;
 pub mod state;

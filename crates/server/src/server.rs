@@ -15,6 +15,7 @@ use tokio::task::JoinHandle;
 use crate::auth::{throttle::LoginThrottle, tokens::TokenIssuer};
 use crate::clock::Clock;
 use crate::config::{ProviderKind, Secret, Settings};
+use crate::listener::IdleTimeoutAcceptor;
 use crate::provider::openai::{OpenAiConfig, OpenAiProvider};
 use crate::provider::{BuiltinProvider, Provider};
 use crate::state::AppState;
@@ -96,9 +97,10 @@ pub async fn spawn(settings: Settings, clock: Arc<dyn Clock>) -> Result<RunningS
         .first()
         .and_then(|a| a.as_socket_addr().copied())
         .ok_or_else(|| bind_error(std::io::Error::other("no local address")))?;
+    let idle_timeout = settings.idle_timeout();
     let (shutdown, signal) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        let served = poem::Server::new_with_acceptor(acceptor)
+        let served = poem::Server::new_with_acceptor(IdleTimeoutAcceptor::new(acceptor, idle_timeout))
             .run_with_graceful_shutdown(app, async { signal.await.unwrap_or(()) }, Some(Duration::from_secs(10)))
             .await;
         if let Err(err) = store.flush().await {

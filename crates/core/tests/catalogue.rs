@@ -89,3 +89,25 @@ fn every_alias_names_one_place_only() {
         }
     }
 }
+
+mod fuzz {
+    use fyd_core::catalogue::catalogue;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any text resolves to an area, a city or suggestions, without panicking, quickly.
+        #[test]
+        fn place_resolution_never_panics_and_is_quick(text in "\\PC{0,60}") {
+            let started = std::time::Instant::now();
+            let _ = catalogue().resolve(&text);
+            prop_assert!(started.elapsed() < std::time::Duration::from_millis(250));
+        }
+
+        #[test]
+        fn korean_looking_text_resolves_or_suggests(text in "[가-힣 ]{1,12}") {
+            if let Err(suggestions) = catalogue().resolve(&text) {
+                prop_assert!(suggestions.len() <= 3);
+            }
+        }
+    }
+}

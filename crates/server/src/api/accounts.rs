@@ -91,9 +91,10 @@ impl AccountsApi {
             ))?;
         }
         let user = self.state.store.user_by_email(&email).await?;
-        let stored_hash = user.as_ref().map(|u| u.password_hash.clone());
+        // Always hash, so an unknown email costs the same time as a wrong password.
+        let valid = password::verify(user.as_ref().map(|u| u.password_hash.clone()), password).await;
         match user {
-            Some(user) if password::verify(stored_hash, password).await => {
+            Some(user) if valid => {
                 self.state.throttle.clear(&key);
                 Ok(Json(self.state.open_session(&user).await?))
             }

@@ -7,6 +7,9 @@ use crate::fields::{check_text, FieldErrors};
 
 pub const MAX_TITLE_CHARS: usize = 150;
 pub const MAX_DATETIME_CHARS: usize = 150;
+/// Below the 64 KiB body limit, so the limit is a clear 400 rather than a 413.
+pub const MAX_ANSWER_CHARS: usize = 60_000;
+pub const MAX_QUESTION_CHARS: usize = 2_000;
 pub const MAX_PLACE_CHARS: usize = 50;
 pub const MAX_STOPS: usize = 24;
 pub const MAX_LABEL_CHARS: usize = 200;
@@ -72,23 +75,30 @@ pub struct Leg {
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct CourseContent {
     /// At most 150 characters.
+    #[cfg_attr(feature = "openapi", oai(validator(min_length = 1, max_length = 150, pattern = r"\S")))]
     pub title: String,
     /// The date window as the couple wrote it; at most 150 characters.
+    #[cfg_attr(feature = "openapi", oai(validator(min_length = 1, max_length = 150, pattern = r"\S")))]
     pub datetime: String,
+    #[cfg_attr(feature = "openapi", oai(validator(min_length = 1, max_length = 2000, pattern = r"\S")))]
     pub question: String,
     /// The course as readable text (HTML-safe).
+    #[cfg_attr(feature = "openapi", oai(validator(min_length = 1, max_length = 60000, pattern = r"\S")))]
     pub answer: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", oai(validator(min_length = 1, max_length = 50, pattern = r"\S")))]
     pub place: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub season: Option<Season>,
     /// "HH:MM".
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", oai(validator(pattern = r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$")))]
     pub start: Option<String>,
     /// "HH:MM".
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", oai(validator(pattern = r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$")))]
     pub end: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transport: Option<Transport>,
     #[serde(default)]
     #[cfg_attr(feature = "openapi", oai(default))]
@@ -98,9 +108,9 @@ pub struct CourseContent {
     #[cfg_attr(feature = "openapi", oai(default))]
     pub legs: Vec<Leg>,
     /// Who planned it: "builtin" or an LLM provider.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
 }
 
@@ -123,8 +133,8 @@ pub fn validate_content(content: &CourseContent) -> Result<(), FieldErrors> {
     let mut errors = FieldErrors::new();
     check_text(&mut errors, "title", &content.title, MAX_TITLE_CHARS);
     check_text(&mut errors, "datetime", &content.datetime, MAX_DATETIME_CHARS);
-    check_text(&mut errors, "question", &content.question, usize::MAX);
-    check_text(&mut errors, "answer", &content.answer, usize::MAX);
+    check_text(&mut errors, "question", &content.question, MAX_QUESTION_CHARS);
+    check_text(&mut errors, "answer", &content.answer, MAX_ANSWER_CHARS);
     if let Some(place) = &content.place {
         check_text(&mut errors, "place", place, MAX_PLACE_CHARS);
     }

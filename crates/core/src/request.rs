@@ -214,10 +214,10 @@ pub fn korean_time(minutes: u16) -> String {
 pub struct RecommendRequest {
     /// Where: an area (성수, 홍대, 해운대…) or a city (서울, 부산); 1–50 characters.
     #[serde(rename = "datePlace")]
-    #[cfg_attr(feature = "openapi", oai(rename = "datePlace"))]
+    #[cfg_attr(feature = "openapi", oai(rename = "datePlace", validator(min_length = 1, max_length = 50, pattern = r"\S")))]
     pub date_place: String,
     /// spring | summer | fall | winter (봄/여름/가을/겨울). Optional when `date` is given.
-    #[serde(rename = "dateSeason", default)]
+    #[serde(rename = "dateSeason", default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", oai(rename = "dateSeason"))]
     pub date_season: Option<String>,
     /// "오후 2시", "오후 2시 30분", "4시 반", "14:00", "14", "2pm".
@@ -232,16 +232,16 @@ pub struct RecommendRequest {
     #[cfg_attr(feature = "openapi", oai(rename = "dateTransport"))]
     pub date_transport: String,
     /// YYYY-MM-DD: sets the weekday (closures) and, without `dateSeason`, the season.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date: Option<String>,
     /// ko (default) or en.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lang: Option<String>,
     /// Ask for a different course for the same input.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variant: Option<u32>,
     /// Store the course and return its id.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub save: Option<bool>,
 }
 

@@ -11,8 +11,12 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct JoinRequest {
+    #[cfg_attr(feature = "openapi", oai(validator(min_length = 1, max_length = 254, pattern = r"\S")))]
     pub email: String,
+    #[cfg_attr(feature = "openapi", oai(validator(min_length = 1, max_length = 30, pattern = r"\S")))]
     pub nickname: String,
+    /// 8 to 128 characters; not only digits, not common, not like the email or nickname.
+    #[cfg_attr(feature = "openapi", oai(validator(min_length = 8, max_length = 128)))]
     pub password1: String,
     /// Must equal `password1`.
     pub password2: String,
@@ -22,7 +26,9 @@ pub struct JoinRequest {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct LoginRequest {
+    #[cfg_attr(feature = "openapi", oai(validator(min_length = 1, max_length = 254, pattern = r"\S")))]
     pub email: String,
+    #[cfg_attr(feature = "openapi", oai(validator(min_length = 1, max_length = 128, pattern = r"\S")))]
     pub password: String,
 }
 
@@ -54,7 +60,9 @@ pub struct User {
 pub struct Quota {
     /// Recommendations per day; 0 means no limit.
     pub limit: u32,
-    /// Left today; null when there is no limit.
+    /// Left today; absent when there is no limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", oai(skip_serializing_if_is_none))]
     pub remaining: Option<u32>,
     /// The next midnight in Seoul (ISO 8601, +09:00).
     pub resets_at: String,

@@ -75,10 +75,11 @@ async fn bad_bodies_are_400_json_never_500() {
 async fn bodies_over_64_kib_are_413_with_and_without_content_length() {
     let app = TestApp::spawn().await;
     let token = app.user_token("mina@example.com", "mina").await;
+    // Padding in a key the API ignores, so only the byte limit decides.
     let mut body = course_body("큰 코스");
-    body["answer"] = json!("");
+    body["padding"] = json!("");
     let fixed = serde_json::to_vec(&body).unwrap().len();
-    body["answer"] = json!("a".repeat(64 * 1024 - fixed));
+    body["padding"] = json!("a".repeat(64 * 1024 - fixed));
     let at_limit = serde_json::to_vec(&body).unwrap();
     assert_eq!(at_limit.len(), 64 * 1024);
     let create = |bytes: reqwest::Body| {
@@ -86,7 +87,7 @@ async fn bodies_over_64_kib_are_413_with_and_without_content_length() {
     };
     assert_eq!(create(at_limit.clone().into()).await.unwrap().status(), StatusCode::CREATED, "exactly 64 KiB is allowed");
 
-    body["answer"] = json!("a".repeat(64 * 1024 - fixed + 1));
+    body["padding"] = json!("a".repeat(64 * 1024 - fixed + 1));
     let over = serde_json::to_vec(&body).unwrap();
     let with_length = common::Reply::from(create(over.clone().into()).await.unwrap()).await;
     assert_eq!((with_length.status, with_length.code()), (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"));
@@ -161,4 +162,18 @@ async fn the_openapi_document_describes_every_operation_and_its_errors() {
         assert!(page.text().await.unwrap().contains("<html"), "{viewer}");
     }
     assert_eq!(app.get("/healthz", None).await.body, json!({"status": "ok"}));
+}
+
+#[tokio::test]
+async fn documented_fields_may_be_absent_but_not_null() {
+    let app = TestApp::spawn().await;
+    let token = app.user_token("mina@example.com", "mina").await;
+    let mut body = course_body("t");
+    body["model"] = json!(null);
+    let reply = app.post("/chat/chat/", Some(&token), body).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(reply.body["fields"]["model"][0], "This field may not be null.");
+    let mut body = course_body("t");
+    body["id"] = json!(null); // not a field of the body: ignored, as the contract says
+    assert_eq!(app.post("/chat/chat/", Some(&token), body).await.status, StatusCode::CREATED);
 }

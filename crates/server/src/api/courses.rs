@@ -3,7 +3,6 @@
 use std::sync::Arc;
 
 use fyd_core::course::{validate_content, Course, CourseContent};
-use fyd_core::FieldErrors;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::{ApiResponse, OpenApi};
 
@@ -16,7 +15,6 @@ use crate::state::AppState;
 use crate::store::DeleteOutcome;
 
 pub const DEFAULT_PAGE: usize = 100;
-pub const MAX_PAGE: usize = 100;
 
 error_set!(ListErrors: [400, 401, 500]);
 error_set!(CreateErrors: [400, 401, 413, 500]);
@@ -61,30 +59,15 @@ impl CoursesApi {
     async fn list(
         &self,
         auth: BearerAuth,
-        /// Page size, 1–100.
-        limit: Query<Option<String>>,
+        /// Page size, 1–100 (default 100).
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
+        limit: Query<Option<u32>>,
         /// Only courses with an id below this one.
-        before: Query<Option<String>>,
+        #[oai(validator(minimum(value = "0")))]
+        before: Query<Option<u64>>,
     ) -> Result<ListResponse, Failure<ListErrors>> {
-        let mut errors = FieldErrors::new();
-        let limit = match limit.0.as_deref().map(str::parse::<usize>) {
-            None => DEFAULT_PAGE,
-            Some(Ok(n)) if (1..=MAX_PAGE).contains(&n) => n,
-            Some(_) => {
-                errors.add("limit", format!("Use a whole number from 1 to {MAX_PAGE}."));
-                DEFAULT_PAGE
-            }
-        };
-        let before = match before.0.as_deref().map(str::parse::<u64>) {
-            None => None,
-            Some(Ok(id)) => Some(id),
-            Some(Err(_)) => {
-                errors.add("before", "Use a course id.");
-                None
-            }
-        };
-        errors.finish(()).map_err(ApiError::invalid)?;
-        let mut courses = self.state.store.list_courses(auth.0.user_id, before, limit + 1).await?;
+        let limit = limit.0.map_or(DEFAULT_PAGE, |n| n as usize);
+        let mut courses = self.state.store.list_courses(auth.0.user_id, before.0, limit + 1).await?;
         let next = (courses.len() > limit).then(|| {
             courses.truncate(limit);
             let last = courses.last().map_or(0, |c| c.id);

@@ -130,9 +130,17 @@ async fn parse_body<T: Type + DeserializeOwned>(request: &Request, body: &mut Re
     }
     let value: serde_json::Value = serde_json::from_slice(&bytes)
         .map_err(|err| ApiError::bad_request("malformed_json", format!("The body is not valid JSON: {err}.")))?;
-    if !value.is_object() {
+    let Some(object) = value.as_object() else {
         return Err(ApiError::bad_request("malformed_json", "The body must be a JSON object."));
+    };
+    // As DRF did: a documented field may be absent but not null. Unknown keys stay ignored.
+    let mut nulls = FieldErrors::new();
+    for field in schema_of::<T>().map(|schema| schema.properties.iter().map(|(name, _)| *name).collect::<Vec<_>>()).unwrap_or_default() {
+        if object.get(field).is_some_and(serde_json::Value::is_null) {
+            nulls.add(field, "This field may not be null.");
+        }
     }
+    nulls.finish(()).map_err(ApiError::invalid)?;
     serde_path_to_error::deserialize(&value).map_err(|err| ApiError::invalid(field_errors::<T>(&value, err)))
 }
 
@@ -187,7 +195,12 @@ fn field_errors<T: Type>(value: &serde_json::Value, err: serde_path_to_error::Er
 }
 
 fn required_fields<T: Type>() -> Vec<&'static str> {
+    schema_of::<T>().map(|schema| schema.required).unwrap_or_default()
+}
+
+/// The documented schema of `T` (flattened fields included).
+fn schema_of<T: Type>() -> Option<poem_openapi::registry::MetaSchema> {
     let mut registry = Registry::new();
     T::register(&mut registry);
-    registry.schemas.get(T::name().as_ref()).map(|schema| schema.required.clone()).unwrap_or_default()
+    registry.schemas.remove(T::name().as_ref())
 }

@@ -18,6 +18,8 @@ use poem::middleware::{Cors, NormalizePath, TrailingSlash};
 use poem::{get, Endpoint, EndpointExt, IntoResponse, Response, Route};
 use poem_openapi::{OpenApiService, Tags};
 
+use fyd_core::FieldErrors;
+
 use self::error::ApiError;
 use crate::state::AppState;
 
@@ -49,6 +51,7 @@ pub fn app(state: Arc<AppState>, cors_origins: &[String]) -> impl Endpoint<Outpu
         )
         .external_document("https://example.invalid/fyd/api-contract");
     let spec = ops::Spec { json: service.spec(), yaml: service.spec_yaml() };
+    let allowed = Arc::new(AllowedMethods::from_spec(&spec.json));
     let swagger_ui = service.swagger_ui();
     let redoc = service.redoc();
 
@@ -62,6 +65,7 @@ pub fn app(state: Arc<AppState>, cors_origins: &[String]) -> impl Endpoint<Outpu
     }
 
     let quota_state = state.clone();
+    let allowed = allowed.clone();
     Route::new()
         .nest("/", service)
         .at("/api/schema", get(ops::schema).data(spec))
@@ -73,9 +77,16 @@ pub fn app(state: Arc<AppState>, cors_origins: &[String]) -> impl Endpoint<Outpu
         .catch_all_error(error_response)
         .around(move |endpoint, request| {
             let state = quota_state.clone();
+            let allowed = allowed.clone();
             async move {
-                let recommending = request.uri().path().starts_with("/chat/chatbot");
+                let path = request.uri().path().to_owned();
+                let recommending = path.starts_with("/chat/chatbot");
                 let mut response = endpoint.call(request).await?.into_response();
+                if response.status() == StatusCode::METHOD_NOT_ALLOWED {
+                    if let Ok(value) = allowed.for_path(&path).parse() {
+                        response.headers_mut().insert("allow", value);
+                    }
+                }
                 // The handler sets the rate-limit headers on everything it answers; a request
                 // turned away before it (no valid token) still learns the limit and the reset.
                 if recommending && state.daily_quota > 0 && !response.headers().contains_key("x-ratelimit-limit") {
@@ -96,6 +107,38 @@ pub fn app(state: Arc<AppState>, cors_origins: &[String]) -> impl Endpoint<Outpu
         })
 }
 
+/// Which methods each documented path answers, for the `Allow` header of a 405 (RFC 9110).
+/// Read from the OpenAPI document, so it cannot drift from the routes.
+struct AllowedMethods(Vec<(Vec<String>, String)>);
+
+impl AllowedMethods {
+    fn from_spec(spec: &str) -> Self {
+        let spec: serde_json::Value = serde_json::from_str(spec).expect("the spec is JSON");
+        let paths = spec["paths"].as_object().cloned().unwrap_or_default();
+        Self(
+            paths
+                .iter()
+                .map(|(path, operations)| {
+                    let segments = path.trim_matches('/').split('/').map(str::to_owned).collect();
+                    let mut methods: Vec<String> = operations.as_object().map(|o| o.keys().map(|m| m.to_uppercase()).collect()).unwrap_or_default();
+                    methods.push("OPTIONS".into());
+                    (segments, methods.join(", "))
+                })
+                .collect(),
+        )
+    }
+
+    fn for_path(&self, path: &str) -> String {
+        let wanted: Vec<&str> = path.trim_matches('/').split('/').collect();
+        self.0
+            .iter()
+            .find(|(segments, _)| {
+                segments.len() == wanted.len() && segments.iter().zip(&wanted).all(|(s, w)| s.starts_with('{') || s == w)
+            })
+            .map_or_else(|| "OPTIONS".to_owned(), |(_, methods)| methods.clone())
+    }
+}
+
 /// Turns every error, ours or poem's, into the JSON shape of the contract.
 async fn error_response(err: poem::Error) -> Response {
     if err.is::<ApiError>() {
@@ -107,6 +150,8 @@ async fn error_response(err: poem::Error) -> Response {
         ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "Method not allowed on this path.")
     } else if err.is::<poem_openapi::error::AuthorizationError>() {
         ApiError::not_authenticated()
+    } else if let Some(param) = err.downcast_ref::<poem_openapi::error::ParseParamError>() {
+        ApiError::invalid(FieldErrors::single(param.name, param.reason.clone()))
     } else if err.status().is_server_error() {
         tracing::error!(error = %err, "unhandled error");
         ApiError::internal()

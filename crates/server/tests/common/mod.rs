@@ -10,6 +10,7 @@ use jiff::{SignedDuration, Timestamp};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
+pub mod process;
 pub mod upstream;
 
 pub const PASSWORD: &str = "달빛산책-2024x";

@@ -1,0 +1,47 @@
+//! The real `fyd-server` binary as a child process: started on 127.0.0.1:0, the address read
+//! from its first stdout line, stopped with SIGTERM or killed with SIGKILL.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, ExitStatus, Stdio};
+
+pub struct Process {
+    child: Child,
+    pub url: String,
+}
+
+impl Process {
+    pub fn start(data_dir: &Path, args: &[&str]) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_fyd-server"))
+            .args(["--bind", "127.0.0.1:0", "--data-dir"])
+            .arg(data_dir)
+            .args(args)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("fyd-server starts");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let url = line.trim().strip_prefix("fyd-server listening on ").expect("the address is printed").to_owned();
+        Self { child, url }
+    }
+
+    fn signal(&self, signal: libc::c_int) {
+        // SAFETY: kill(2) on a child we spawned and have not reaped yet.
+        assert_eq!(unsafe { libc::kill(self.child.id() as libc::pid_t, signal) }, 0);
+    }
+
+    /// SIGTERM: a graceful stop.
+    pub fn terminate(mut self) -> ExitStatus {
+        self.signal(libc::SIGTERM);
+        self.child.wait().unwrap()
+    }
+
+    /// SIGKILL: no chance to flush or clean up anything.
+    pub fn kill_9(mut self) {
+        self.signal(libc::SIGKILL);
+        self.child.wait().unwrap();
+    }
+}

@@ -1,0 +1,53 @@
+//! The server's hot paths: verifying a JWT, serialising a page of courses, and reading from
+//! the sled store. Run: `cargo bench -p fyd-server --bench hot_paths`.
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use fyd_core::course::{Course, CourseContent};
+use fyd_server::auth::tokens::{TokenIssuer, TokenType};
+use fyd_server::store::{SledStore, Store};
+use jiff::{SignedDuration, Timestamp};
+
+fn content(i: usize) -> CourseContent {
+    CourseContent {
+        title: format!("성수·서울숲 가을 데이트 {i}"),
+        datetime: "오후 2시 ~ 오후 9시".into(),
+        question: "성수에서 가을에 오후 2시부터 오후 9시까지 걸어서 다니는 데이트 코스를 추천해 주세요.".into(),
+        answer: "1. 14:00–15:00 성수동 카페거리 [카페]\n".repeat(8),
+        place: Some("성수".into()),
+        season: None,
+        start: Some("14:00".into()),
+        end: Some("21:00".into()),
+        transport: None,
+        stops: Vec::new(),
+        legs: Vec::new(),
+        provider: Some("builtin".into()),
+        model: None,
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let now: Timestamp = "2026-11-26T03:00:00Z".parse().unwrap();
+    let tokens = TokenIssuer::new(b"0123456789abcdef0123456789abcdef", SignedDuration::from_mins(60), SignedDuration::from_hours(168));
+    let access = tokens.access(42, "0123456789abcdef0123456789abcdef", now).token;
+    c.bench_function("jwt_verify_access_token", |b| b.iter(|| tokens.decode(std::hint::black_box(&access), TokenType::Access, now).unwrap()));
+
+    let page: Vec<Course> = (0..20).map(|i| Course { id: i, author: 1, created_at: "2026-11-26T21:00:00.000+09:00".into(), content: content(i as usize) }).collect();
+    c.bench_function("serialize_page_of_20_courses", |b| b.iter(|| serde_json::to_vec(std::hint::black_box(&page)).unwrap()));
+
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = SledStore::open(dir.path(), 8 * 1024 * 1024).unwrap();
+    let mut last = 0;
+    runtime.block_on(async {
+        for author in 1..=50u64 {
+            for i in 0..20 {
+                last = store.create_course(author, "2026-11-26T21:00:00.000+09:00".into(), content(i)).await.unwrap().id;
+            }
+        }
+    });
+    c.bench_function("store_list_20_newest", |b| b.iter(|| runtime.block_on(store.list_courses(std::hint::black_box(25), None, 21)).unwrap()));
+    c.bench_function("store_get_course_by_id", |b| b.iter(|| runtime.block_on(store.course(std::hint::black_box(last))).unwrap()));
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

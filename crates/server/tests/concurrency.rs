@@ -50,16 +50,8 @@ async fn fifty_users_times_ten_requests_give_exactly_the_quota_each() {
     let joins = (0..50).map(|i| {
         let (client, url) = (app.client.clone(), app.url.clone());
         tokio::spawn(async move {
-            let reply: Value = client
-                .post(format!("{url}/user/join/"))
-                .json(&json!({"email": format!("user{i}@example.com"), "nickname": format!("user{i}"), "password1": PASSWORD, "password2": PASSWORD}))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            reply["access"].as_str().unwrap().to_owned()
+            let pair = common::join_at(&client, &url, &format!("user{i}@example.com"), &format!("user{i}")).await;
+            pair["access"].as_str().unwrap().to_owned()
         })
     });
     let tokens: Vec<String> = join_all(joins).await.into_iter().map(Result::unwrap).collect();

@@ -12,7 +12,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::process::Process;
-use common::PASSWORD;
 use futures_util::future::join_all;
 use serde_json::{json, Value};
 
@@ -30,16 +29,7 @@ enum Expect {
 }
 
 async fn join(client: &reqwest::Client, url: &str, i: usize) -> String {
-    let reply: Value = client
-        .post(format!("{url}/user/join/"))
-        .json(&json!({"email": format!("crash{i}@example.com"), "nickname": format!("crash{i}"), "password1": PASSWORD, "password2": PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    reply["access"].as_str().unwrap().to_owned()
+    common::join_at(client, url, &format!("crash{i}@example.com"), &format!("crash{i}")).await["access"].as_str().unwrap().to_owned()
 }
 
 /// Creates (mostly) and deletes until the server dies, recording what was acknowledged.

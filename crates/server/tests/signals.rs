@@ -13,16 +13,7 @@ async fn sigterm_stops_the_server_cleanly_and_keeps_the_data() {
     let client = reqwest::Client::builder().no_proxy().build().unwrap();
     let server = Process::start(dir.path(), &[]);
     let url = server.url.clone();
-    let password = "달빛산책-2024x";
-    let pair: Value = client
-        .post(format!("{url}/user/join/"))
-        .json(&json!({"email": "mina@example.com", "nickname": "mina", "password1": password, "password2": password}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let pair = common::join_at(&client, &url, "mina@example.com", "mina").await;
     let token = pair["access"].as_str().unwrap();
     let created = client
         .post(format!("{url}/chat/chat/"))

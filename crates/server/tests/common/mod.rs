@@ -95,11 +95,7 @@ impl TestApp {
 
     /// Joins a new user and returns the TokenPair.
     pub async fn join(&self, email: &str, nickname: &str) -> Value {
-        let reply = self
-            .post("/user/join/", None, json!({"email": email, "nickname": nickname, "password1": PASSWORD, "password2": PASSWORD}))
-            .await;
-        assert_eq!(reply.status, StatusCode::CREATED, "join failed: {}", reply.body);
-        reply.body
+        join_at(&self.client, &self.url, email, nickname).await
     }
 
     /// Joins and returns the access token.
@@ -112,6 +108,14 @@ impl TestApp {
         assert_eq!(reply.status, StatusCode::CREATED, "create failed: {}", reply.body);
         reply.body
     }
+}
+
+/// Joins a user on the server at `url` and returns its token pair.
+pub async fn join_at(client: &reqwest::Client, url: &str, email: &str, nickname: &str) -> Value {
+    let body = json!({"email": email, "nickname": nickname, "password1": PASSWORD, "password2": PASSWORD});
+    let response = client.post(format!("{url}/user/join/")).json(&body).send().await.expect("server answers");
+    assert_eq!(response.status(), StatusCode::CREATED, "join {email}");
+    response.json().await.expect("a token pair")
 }
 
 pub fn course_body(title: &str) -> Value {

@@ -53,6 +53,41 @@ impl SledStore {
         })
     }
 
+    /// Bulk load for benchmarks and migrations: users (password hashes as given) and, per
+    /// user, `courses_per_user` courses from `course`, in batches, flushed once at the end.
+    /// Not for a running server: it skips the per-write flush and the uniqueness transaction.
+    pub fn import(&self, users: Vec<NewUser>, courses_per_user: usize, course: impl Fn(usize) -> CourseContent) -> StoreResult<()> {
+        for chunk in users.chunks(1_000) {
+            let (mut user_batch, mut email_batch, mut nickname_batch, mut course_batch, mut owner_batch) =
+                (sled::Batch::default(), sled::Batch::default(), sled::Batch::default(), sled::Batch::default(), sled::Batch::default());
+            for user in chunk {
+                let record = UserRecord {
+                    id: self.next_id()?,
+                    email: user.email.clone(),
+                    nickname: user.nickname.clone(),
+                    password_hash: user.password_hash.clone(),
+                    created_at: user.created_at.clone(),
+                };
+                let id = record.id.to_be_bytes();
+                email_batch.insert(email_key(&record.email).as_bytes(), &id);
+                nickname_batch.insert(record.nickname.to_lowercase().as_bytes(), &id);
+                user_batch.insert(&id, encode(&record));
+                for i in 0..courses_per_user {
+                    let course = Course { id: self.next_id()?, author: record.id, created_at: record.created_at.clone(), content: course(i) };
+                    course_batch.insert(&course_key(record.id, course.id), encode(&course));
+                    owner_batch.insert(&course.id.to_be_bytes(), &id);
+                }
+            }
+            self.users.apply_batch(user_batch).map_err(backend)?;
+            self.user_emails.apply_batch(email_batch).map_err(backend)?;
+            self.user_nicknames.apply_batch(nickname_batch).map_err(backend)?;
+            self.courses.apply_batch(course_batch).map_err(backend)?;
+            self.course_owners.apply_batch(owner_batch).map_err(backend)?;
+        }
+        self.db.flush().map_err(backend)?;
+        Ok(())
+    }
+
     fn next_id(&self) -> StoreResult<u64> {
         // Unique and increasing across restarts (gaps allowed); 0 is never handed out.
         Ok(self.db.generate_id().map_err(backend)? + 1)

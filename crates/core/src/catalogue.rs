@@ -189,10 +189,6 @@ impl Catalogue {
         Ok(())
     }
 
-    pub fn area(&self, id: &str) -> Option<&Area> {
-        self.areas.iter().find(|a| a.id == id)
-    }
-
     pub fn place(&self, id: &str) -> Option<&Place> {
         self.places.iter().find(|p| p.id == id)
     }

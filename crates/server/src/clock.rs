@@ -30,10 +30,6 @@ impl ManualClock {
         let mut now = self.0.lock().unwrap();
         *now = now.checked_add(by).expect("test clock stays in range");
     }
-
-    pub fn set(&self, to: Timestamp) {
-        *self.0.lock().unwrap() = to;
-    }
 }
 
 impl Clock for ManualClock {

@@ -134,13 +134,16 @@ async fn parse_body<T: Type + DeserializeOwned>(request: &Request, body: &mut Re
         return Err(ApiError::bad_request("malformed_json", "The body must be a JSON object."));
     };
     // As DRF did: a documented field may be absent but not null. Unknown keys stay ignored.
-    let mut nulls = FieldErrors::new();
-    for field in schema_of::<T>().map(|schema| schema.properties.iter().map(|(name, _)| *name).collect::<Vec<_>>()).unwrap_or_default() {
-        if object.get(field).is_some_and(serde_json::Value::is_null) {
-            nulls.add(field, "This field may not be null.");
+    // The schema is only looked up in the rare body that holds a null at all.
+    if object.values().any(serde_json::Value::is_null) {
+        let mut nulls = FieldErrors::new();
+        for (field, _) in schema_of::<T>().map(|schema| schema.properties).unwrap_or_default() {
+            if object.get(field).is_some_and(serde_json::Value::is_null) {
+                nulls.add(field, "This field may not be null.");
+            }
         }
+        nulls.finish(()).map_err(ApiError::invalid)?;
     }
-    nulls.finish(()).map_err(ApiError::invalid)?;
     serde_path_to_error::deserialize(&value).map_err(|err| ApiError::invalid(field_errors::<T>(&value, err)))
 }
 

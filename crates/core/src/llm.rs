@@ -254,8 +254,7 @@ impl StopScanner {
         self.text.push_str(chunk);
         let mut found = Vec::new();
         let bytes = self.text.as_bytes();
-        for i in self.scanned..bytes.len() {
-            let b = bytes[i];
+        for (i, &b) in bytes.iter().enumerate().skip(self.scanned) {
             if self.in_string {
                 match (self.escaped, b) {
                     (true, _) => self.escaped = false,

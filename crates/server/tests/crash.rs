@@ -38,7 +38,7 @@ async fn churn(client: reqwest::Client, url: String, token: String, ledger: Arc<
     while !dead.load(Ordering::Relaxed) {
         n += 1;
         let present: Vec<u64> = ledger.lock().unwrap().iter().filter(|(_, e)| **e == Expect::Present).map(|(id, _)| *id).collect();
-        if n % 3 == 0 && !present.is_empty() {
+        if n.is_multiple_of(3) && !present.is_empty() {
             let id = present[(n as usize * 7) % present.len()];
             ledger.lock().unwrap().insert(id, Expect::Unknown);
             match client.delete(format!("{url}/chat/chat/{id}/")).bearer_auth(&token).send().await {

@@ -8,7 +8,7 @@ use poem_openapi::{ApiResponse, OpenApi};
 
 use super::auth::BearerAuth;
 use super::error::{error_set, ApiError, Failure};
-use super::json::Json;
+use super::json::{EncodedJson, Json};
 use super::ApiTags;
 use crate::clock::iso_seoul;
 use crate::state::AppState;
@@ -25,7 +25,7 @@ pub enum ListResponse {
     /// The caller's courses, newest first.
     #[oai(status = 200)]
     Ok(
-        Json<Vec<Course>>,
+        EncodedJson<Vec<Course>>,
         /// `<…?before=ID&limit=N>; rel="next"` when more courses exist.
         #[oai(header = "Link")]
         Option<String>,
@@ -73,7 +73,7 @@ impl CoursesApi {
             let last = courses.last().map_or(0, |c| c.id);
             format!("</chat/chat/?before={last}&limit={limit}>; rel=\"next\"")
         });
-        Ok(ListResponse::Ok(Json(courses), next))
+        Ok(ListResponse::Ok(EncodedJson::array(courses.iter().map(|c| c.json.as_ref())), next))
     }
 
     /// Save a course
@@ -89,13 +89,13 @@ impl CoursesApi {
 
     /// Get one of my courses
     #[oai(path = "/chat/chat/:id", method = "get", operation_id = "get_course")]
-    async fn detail(&self, auth: BearerAuth, id: Path<String>) -> Result<Json<Course>, Failure<CourseErrors>> {
+    async fn detail(&self, auth: BearerAuth, id: Path<String>) -> Result<EncodedJson<Course>, Failure<CourseErrors>> {
         let id = id.0.parse::<u64>().map_err(|_| ApiError::not_found())?;
         let course = self.state.store.course(id).await?.ok_or_else(ApiError::not_found)?;
         if course.author != auth.0.user_id {
             Err(ApiError::forbidden())?;
         }
-        Ok(Json(course))
+        Ok(EncodedJson::new(course.json))
     }
 
     /// Delete one of my courses

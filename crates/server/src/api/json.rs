@@ -1,10 +1,14 @@
-//! `Json<T>`: a JSON body parsed and written by serde, documented by poem-openapi.
+//! `Json<T>`: a JSON body parsed and written by serde, documented by poem-openapi; and
+//! `EncodedJson<T>`: a body already encoded, written as it is.
 //!
 //! Parsing enforces what the contract promises for every body: at most 64 KiB counted on the
 //! bytes actually read (chunked bodies without `Content-Length` too), a JSON content type,
 //! well-formed UTF-8 JSON, an object at the top, and per-field messages for missing fields
 //! and wrong types.
 
+use std::marker::PhantomData;
+
+use bytes::Bytes;
 use fyd_core::FieldErrors;
 use poem::http::StatusCode;
 use poem::{IntoResponse, Request, RequestBody, Response};
@@ -43,19 +47,81 @@ impl<T: Serialize + Send> IntoResponse for Json<T> {
 
 impl<T: Type + Serialize + Send> ApiResponse for Json<T> {
     fn meta() -> MetaResponses {
-        MetaResponses {
-            responses: vec![MetaResponse {
-                description: "OK",
-                status: Some(200),
-                status_range: None,
-                content: vec![MetaMediaType { content_type: Self::CONTENT_TYPE, schema: T::schema_ref() }],
-                headers: vec![],
-            }],
-        }
+        ok_meta::<T>()
     }
 
     fn register(registry: &mut Registry) {
         T::register(registry);
+    }
+}
+
+/// A body that already is the JSON encoding of a `T` (stored courses), written as it is and
+/// documented as `T`: the read paths skip a decode and an encode per course.
+pub struct EncodedJson<T> {
+    body: Bytes,
+    _documented_as: PhantomData<fn() -> T>,
+}
+
+impl<T> EncodedJson<T> {
+    /// `json` must be what serde_json writes for a `T`; the store guarantees it for courses.
+    pub fn new(json: Bytes) -> Self {
+        Self { body: json, _documented_as: PhantomData }
+    }
+}
+
+impl<T> EncodedJson<Vec<T>> {
+    /// The JSON array of already encoded items.
+    pub fn array<'a>(items: impl ExactSizeIterator<Item = &'a [u8]> + Clone) -> Self {
+        let mut body = Vec::with_capacity(2 + items.len() + items.clone().map(<[u8]>::len).sum::<usize>());
+        body.push(b'[');
+        for (i, item) in items.enumerate() {
+            if i > 0 {
+                body.push(b',');
+            }
+            body.extend_from_slice(item);
+        }
+        body.push(b']');
+        Self::new(body.into())
+    }
+}
+
+impl<T: Type> Payload for EncodedJson<T> {
+    const CONTENT_TYPE: &'static str = "application/json";
+
+    fn schema_ref() -> MetaSchemaRef {
+        T::schema_ref()
+    }
+
+    fn register(registry: &mut Registry) {
+        T::register(registry);
+    }
+}
+
+impl<T> IntoResponse for EncodedJson<T> {
+    fn into_response(self) -> Response {
+        Response::builder().content_type("application/json").body(self.body)
+    }
+}
+
+impl<T: Type> ApiResponse for EncodedJson<T> {
+    fn meta() -> MetaResponses {
+        ok_meta::<T>()
+    }
+
+    fn register(registry: &mut Registry) {
+        T::register(registry);
+    }
+}
+
+fn ok_meta<T: Type>() -> MetaResponses {
+    MetaResponses {
+        responses: vec![MetaResponse {
+            description: "OK",
+            status: Some(200),
+            status_range: None,
+            content: vec![MetaMediaType { content_type: "application/json", schema: T::schema_ref() }],
+            headers: vec![],
+        }],
     }
 }
 

@@ -15,6 +15,8 @@ use std::time::Instant;
 use poem::error::{MethodNotAllowedError, NotFoundError};
 use poem::http::{Method, StatusCode};
 use poem::middleware::{Cors, NormalizePath, TrailingSlash};
+use poem::endpoint::make_sync;
+use poem::web::Html;
 use poem::{get, Endpoint, EndpointExt, IntoResponse, Response, Route};
 use poem_openapi::{OpenApiService, Tags};
 
@@ -37,23 +39,13 @@ pub enum ApiTags {
 
 /// The whole application as one endpoint.
 pub fn app(state: Arc<AppState>, cors_origins: &[String]) -> impl Endpoint<Output = Response> {
-    let apis = (
-        accounts::AccountsApi { state: state.clone() },
-        courses::CoursesApi { state: state.clone() },
-        recommend::RecommendApi { state: state.clone() },
-        ops::OpsApi,
-    );
-    let service = OpenApiService::new(apis, "fyd", env!("CARGO_PKG_VERSION"))
-        .description(
-            "fyd (For Your Date) plans date courses in Korea. This API keeps the paths, fields, \
-             token shapes and status codes of the Django service it replaces; every error is JSON \
-             `{detail, code}`. Every path also works without its trailing slash.",
-        )
-        .external_document("https://example.invalid/fyd/api-contract");
+    let service = openapi_service(&state);
     let spec = ops::Spec { json: service.spec(), yaml: service.spec_yaml() };
     let allowed = Arc::new(AllowedMethods::from_spec(&spec.json));
-    let swagger_ui = service.swagger_ui();
-    let redoc = service.redoc();
+    // The viewer pages inline 1–1.5 MB of JavaScript each; rendered per request instead of
+    // held from start-up, they cost nothing while nobody reads the docs (idle RSS).
+    let viewers = Arc::new(openapi_service(&state));
+    let redoc_viewers = viewers.clone();
 
     let mut cors = Cors::new()
         .allow_methods([Method::GET, Method::POST, Method::DELETE, Method::OPTIONS])
@@ -69,8 +61,8 @@ pub fn app(state: Arc<AppState>, cors_origins: &[String]) -> impl Endpoint<Outpu
     Route::new()
         .nest("/", service)
         .at("/api/schema", get(ops::schema).data(spec))
-        .nest("/api/schema/swagger-ui", swagger_ui)
-        .nest("/api/schema/redoc", redoc)
+        .at("/api/schema/swagger-ui", get(make_sync(move |_| Html(viewers.swagger_ui_html()))))
+        .at("/api/schema/redoc", get(make_sync(move |_| Html(redoc_viewers.redoc_html()))))
         // Every path answers with and without its trailing slash, with no redirect.
         .with(NormalizePath::new(TrailingSlash::Trim))
         .data(state)
@@ -105,6 +97,24 @@ pub fn app(state: Arc<AppState>, cors_origins: &[String]) -> impl Endpoint<Outpu
             tracing::info!(%method, %path, status = response.status().as_u16(), micros = started.elapsed().as_micros() as u64, "request");
             Ok(response)
         })
+}
+
+type Apis = (accounts::AccountsApi, courses::CoursesApi, recommend::RecommendApi, ops::OpsApi);
+
+fn openapi_service(state: &Arc<AppState>) -> OpenApiService<Apis, ()> {
+    let apis = (
+        accounts::AccountsApi { state: state.clone() },
+        courses::CoursesApi { state: state.clone() },
+        recommend::RecommendApi { state: state.clone() },
+        ops::OpsApi,
+    );
+    OpenApiService::new(apis, "fyd", env!("CARGO_PKG_VERSION"))
+        .description(
+            "fyd (For Your Date) plans date courses in Korea. This API keeps the paths, fields, \
+             token shapes and status codes of the Django service it replaces; every error is JSON \
+             `{detail, code}`. Every path also works without its trailing slash.",
+        )
+        .external_document("https://example.invalid/fyd/api-contract")
 }
 
 /// Which methods each documented path answers, for the `Allow` header of a 405 (RFC 9110).

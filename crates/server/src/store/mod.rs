@@ -4,6 +4,7 @@
 //! behind the same handlers for deployments with several replicas. Every method that
 //! writes returns only once the write is durable: an acknowledged write survives `kill -9`.
 
+mod group_commit;
 mod sled_store;
 
 use async_trait::async_trait;
@@ -65,6 +66,15 @@ pub enum RefreshOutcome {
     NoSession,
 }
 
+/// A stored course as its wire JSON: exactly the bytes `Course` serialises to. Reads hand
+/// these to the client as they are, so the hot read paths neither decode nor re-encode.
+#[derive(Debug, Clone)]
+pub struct CourseJson {
+    pub id: u64,
+    pub author: u64,
+    pub json: bytes::Bytes,
+}
+
 /// Whether a course could be deleted by the user who asked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeleteOutcome {
@@ -95,9 +105,9 @@ pub trait Store: Send + Sync + 'static {
     async fn revoke_session(&self, id: &str) -> StoreResult<()>;
 
     async fn create_course(&self, author: u64, created_at: String, content: CourseContent) -> StoreResult<Course>;
-    async fn course(&self, id: u64) -> StoreResult<Option<Course>>;
+    async fn course(&self, id: u64) -> StoreResult<Option<CourseJson>>;
     /// The author's courses, newest first, with ids below `before` when given.
-    async fn list_courses(&self, author: u64, before: Option<u64>, limit: usize) -> StoreResult<Vec<Course>>;
+    async fn list_courses(&self, author: u64, before: Option<u64>, limit: usize) -> StoreResult<Vec<CourseJson>>;
     async fn delete_course(&self, id: u64, requester: u64) -> StoreResult<DeleteOutcome>;
 
     /// Takes one unit of `user`'s quota for `day` if fewer than `limit` are used.

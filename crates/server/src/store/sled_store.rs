@@ -4,12 +4,12 @@
 //! - `users`: user id → `UserRecord` (JSON); `user_emails`: lower-cased email → user id;
 //!   `user_nicknames`: lower-cased nickname → user id. The three change in one transaction.
 //! - `sessions`: session id → `SessionRecord` (JSON). A revoked session is removed.
-//! - `courses`: author id ++ course id → `Course` (JSON), so a user's newest courses are one
+//! - `courses`: author id ++ course id → `Course` as its wire JSON, served without decoding, so a user's newest courses are one
 //!   reverse range scan; `course_owners`: course id → author id, for lookups by id.
 //! - `quota`: user id ++ Seoul day ("YYYY-MM-DD") → units used (u32).
 //!
-//! Every write waits for sled's `flush` (on the blocking pool) before it returns; concurrent
-//! flushes share sled's log write, so concurrent writers share one fsync.
+//! Every write waits for a sled `flush` that started after it (on the blocking pool) before it
+//! returns; concurrent writers share flushes through [`GroupCommit`].
 
 use std::ops::Bound;
 use std::path::Path;
@@ -20,8 +20,9 @@ use fyd_core::course::{Course, CourseContent};
 use serde::{de::DeserializeOwned, Serialize};
 use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
 
+use super::group_commit::GroupCommit;
 use super::{
-    DeleteOutcome, NewUser, QuotaReservation, RefreshOutcome, SessionRecord, Store, StoreError, StoreResult,
+    CourseJson, DeleteOutcome, NewUser, QuotaReservation, RefreshOutcome, SessionRecord, Store, StoreError, StoreResult,
     UserRecord,
 };
 
@@ -34,6 +35,7 @@ pub struct SledStore {
     courses: sled::Tree,
     course_owners: sled::Tree,
     quota: sled::Tree,
+    commits: GroupCommit,
 }
 
 impl SledStore {
@@ -49,6 +51,10 @@ impl SledStore {
             courses: tree("courses")?,
             course_owners: tree("course_owners")?,
             quota: tree("quota")?,
+            commits: GroupCommit::new({
+                let db = db.clone();
+                move || db.flush().map(drop).map_err(|err| err.to_string())
+            }),
             db,
         })
     }
@@ -94,12 +100,9 @@ impl SledStore {
     }
 
     async fn durable(&self) -> StoreResult<()> {
-        // Not `flush_async`: awaited concurrently it can deadlock in sled 0.34 (sled#1308,
-        // fixed only on unreleased main). The blocking flush on tokio's blocking pool is safe,
-        // and concurrent callers still share one log write (sled's `make_stable`).
-        let db = self.db.clone();
-        tokio::task::spawn_blocking(move || db.flush()).await.map_err(backend)?.map_err(backend)?;
-        Ok(())
+        // Group commit over sled's blocking `flush`. Not `flush_async`: awaited concurrently
+        // it can deadlock in sled 0.34 (sled#1308, fixed only on unreleased main).
+        self.commits.durable().await.map_err(StoreError::Backend)
     }
 }
 
@@ -243,15 +246,16 @@ impl Store for SledStore {
         Ok(course)
     }
 
-    async fn course(&self, id: u64) -> StoreResult<Option<Course>> {
+    async fn course(&self, id: u64) -> StoreResult<Option<CourseJson>> {
         let Some(author) = self.course_owners.get(id.to_be_bytes()).map_err(backend)? else {
             return Ok(None);
         };
-        let key = course_key(read_u64(&author)?, id);
-        self.courses.get(key).map_err(backend)?.map(|v| decode(&v)).transpose()
+        let author = read_u64(&author)?;
+        let json = self.courses.get(course_key(author, id)).map_err(backend)?;
+        Ok(json.map(|json| CourseJson { id, author, json: bytes::Bytes::from_owner(json) }))
     }
 
-    async fn list_courses(&self, author: u64, before: Option<u64>, limit: usize) -> StoreResult<Vec<Course>> {
+    async fn list_courses(&self, author: u64, before: Option<u64>, limit: usize) -> StoreResult<Vec<CourseJson>> {
         let start = Bound::Included(course_key(author, 0));
         let end = match before {
             Some(before) => Bound::Excluded(course_key(author, before)),
@@ -261,7 +265,10 @@ impl Store for SledStore {
             .range::<[u8; 16], _>((start, end))
             .rev()
             .take(limit)
-            .map(|entry| decode(&entry.map_err(backend)?.1))
+            .map(|entry| {
+                let (key, json) = entry.map_err(backend)?;
+                Ok(CourseJson { id: read_u64(&key[8..])?, author, json: bytes::Bytes::from_owner(json) })
+            })
             .collect()
     }
 

@@ -56,7 +56,7 @@ impl AppState {
             .map_err(|_| ApiError::token_not_valid())?;
         let user_id = claims.user_id().ok_or_else(ApiError::token_not_valid)?;
         match self.store.session(&claims.sid).await? {
-            Some(session) if session.user_id == user_id => Ok(Principal { user_id, session_id: claims.sid }),
+            Some(session) if session.user_id == user_id => Ok(Principal { user_id, session_id: claims.sid.clone() }),
             _ => Err(ApiError::token_not_valid()),
         }
     }

@@ -11,9 +11,13 @@ use fyd_server::config::secret_from_env;
 use fyd_server::Settings;
 use tracing_subscriber::EnvFilter;
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
+    // Before the runtime exists, so no other thread allocates meanwhile.
     return_large_blocks_to_the_os();
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().context("the async runtime could not start")?.block_on(run())
+}
+
+async fn run() -> anyhow::Result<()> {
     let mut settings = Settings::parse();
     settings.jwt_secret = secret_from_env(&["FYD_JWT_SECRET"]);
     settings.openai_api_key = secret_from_env(&["FYD_OPENAI_API_KEY", "OPENAI_API_KEY"]);
@@ -41,7 +45,7 @@ async fn main() -> anyhow::Result<()> {
 /// threshold keeps every block above 1 MiB mmapped, and freeing it gives it back.
 fn return_large_blocks_to_the_os() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only changes allocator tuning; called before any other thread exists.
+    // SAFETY: mallopt only changes allocator tuning; it runs before any other thread exists.
     unsafe {
         libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
     }

@@ -30,6 +30,9 @@ async fn create_list_detail_delete_round_trip() {
     assert_eq!(list.status, StatusCode::OK);
     let ids: Vec<_> = list.body.as_array().unwrap().iter().map(|c| c["id"].clone()).collect();
     assert_eq!(ids, vec![second["id"].clone(), course["id"].clone()], "newest first");
+    // List and detail write the stored bytes as they are: they must be exactly what create answered.
+    assert_eq!(list.body, json!([second, course]));
+    assert_eq!(list.header("content-type"), Some("application/json"));
 
     let path = format!("/chat/chat/{}/", course["id"]);
     let detail = app.get(&path, Some(&token)).await;

@@ -105,7 +105,12 @@ impl Session {
     }
 
     /// An authenticated call; a 401 triggers one refresh (rotating) and one retry.
-    pub fn call<B: Serialize, R: DeserializeOwned>(&mut self, method: Method, path: &str, body: Option<&B>) -> CliResult<Result<R, ApiFailure>> {
+    pub fn call<B: Serialize, R: DeserializeOwned>(
+        &mut self,
+        method: Method,
+        path: &str,
+        body: Option<&B>,
+    ) -> CliResult<Result<R, ApiFailure>> {
         Ok(self.call_with_headers(method, path, body)?.map(|(body, _)| body))
     }
 
@@ -176,11 +181,9 @@ impl Session {
 pub fn explain(failure: ApiFailure) -> CliError {
     let ApiFailure { status, body } = failure;
     let detail = match &body.fields {
-        Some(fields) if !fields.is_empty() => fields
-            .iter()
-            .map(|(field, messages)| format!("{field}: {}", messages.join(" ")))
-            .collect::<Vec<_>>()
-            .join("; "),
+        Some(fields) if !fields.is_empty() => {
+            fields.iter().map(|(field, messages)| format!("{field}: {}", messages.join(" "))).collect::<Vec<_>>().join("; ")
+        }
         _ => body.detail.clone(),
     };
     match (status, body.code.as_str()) {

@@ -45,7 +45,11 @@ impl Env {
     }
 
     fn join(&self, email: &str, nickname: &str) {
-        self.fyd().args(["join", "--email", email, "--nickname", nickname, "--password-stdin"]).write_stdin(format!("{PASSWORD}\n")).assert().success();
+        self.fyd()
+            .args(["join", "--email", email, "--nickname", nickname, "--password-stdin"])
+            .write_stdin(format!("{PASSWORD}\n"))
+            .assert()
+            .success();
     }
 
     fn credentials_path(&self) -> PathBuf {
@@ -77,7 +81,8 @@ impl Drop for Env {
     }
 }
 
-const RECOMMEND: [&str; 11] = ["recommend", "--place", "성수", "--season", "fall", "--start", "오후 2시", "--end", "오후 9시", "--transport", "walk"];
+const RECOMMEND: [&str; 11] =
+    ["recommend", "--place", "성수", "--season", "fall", "--start", "오후 2시", "--end", "오후 9시", "--transport", "walk"];
 
 #[test]
 fn join_recommend_list_show_delete_logout() {
@@ -159,7 +164,8 @@ fn an_expired_access_token_is_refreshed_and_rotated_transparently() {
     assert_ne!(after["refresh"], before["refresh"], "the CLI always rotates");
     // The rotated-away token is dead on the server.
     let client = reqwest::blocking::Client::new();
-    let reuse = client.post(format!("{}/user/token/refresh/", env.url)).json(&serde_json::json!({"refresh": before["refresh"]})).send().unwrap();
+    let reuse =
+        client.post(format!("{}/user/token/refresh/", env.url)).json(&serde_json::json!({"refresh": before["refresh"]})).send().unwrap();
     assert_eq!(reuse.status(), 401);
 }
 

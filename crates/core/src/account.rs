@@ -13,8 +13,7 @@ pub const MAX_NICKNAME_CHARS: usize = 30;
 pub const MAX_EMAIL_CHARS: usize = 254;
 
 /// Django's `CommonPasswordValidator` list (20,000 passwords, BSD licence, shipped with Django).
-static COMMON_PASSWORDS: LazyLock<HashSet<&'static str>> =
-    LazyLock::new(|| include_str!("../data/common-passwords.txt").lines().collect());
+static COMMON_PASSWORDS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| include_str!("../data/common-passwords.txt").lines().collect());
 
 /// A join request that passed every rule; the password is still plain text, to be hashed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,11 +47,7 @@ pub fn validate_join(request: &JoinRequest) -> Result<NewAccount, FieldErrors> {
     for problem in password_problems(&request.password1, &[("email", email), ("nickname", nickname)]) {
         errors.add("password1", problem);
     }
-    errors.finish(NewAccount {
-        email: email.to_owned(),
-        nickname: nickname.to_owned(),
-        password: request.password1.clone(),
-    })
+    errors.finish(NewAccount { email: email.to_owned(), nickname: nickname.to_owned(), password: request.password1.clone() })
 }
 
 /// Django's four default password validators, with their messages.
@@ -61,9 +56,7 @@ pub fn password_problems(password: &str, attributes: &[(&str, &str)]) -> Vec<Str
     let mut problems = Vec::new();
     let length = password.chars().count();
     if length < MIN_PASSWORD_CHARS {
-        problems.push(format!(
-            "This password is too short. It must contain at least {MIN_PASSWORD_CHARS} characters."
-        ));
+        problems.push(format!("This password is too short. It must contain at least {MIN_PASSWORD_CHARS} characters."));
     }
     if length > MAX_PASSWORD_CHARS {
         problems.push(format!("Ensure this field has no more than {MAX_PASSWORD_CHARS} characters."));
@@ -91,13 +84,10 @@ fn too_similar(password: &str, value: &str) -> bool {
     if value.is_empty() {
         return false;
     }
-    let parts = value
-        .split(|c: char| !c.is_alphanumeric() && c != '_')
-        .filter(|part| !part.is_empty());
-    std::iter::once(value.as_str()).chain(parts).any(|part| {
-        !exceeds_length_ratio(&password, MAX_SIMILARITY, part)
-            && quick_ratio(&password, part) >= MAX_SIMILARITY
-    })
+    let parts = value.split(|c: char| !c.is_alphanumeric() && c != '_').filter(|part| !part.is_empty());
+    std::iter::once(value.as_str())
+        .chain(parts)
+        .any(|part| !exceeds_length_ratio(&password, MAX_SIMILARITY, part) && quick_ratio(&password, part) >= MAX_SIMILARITY)
 }
 
 /// Django skips values so short relative to the password that they cannot be "similar".
@@ -134,12 +124,7 @@ mod tests {
     use super::*;
 
     fn join(email: &str, nickname: &str, p1: &str, p2: &str) -> JoinRequest {
-        JoinRequest {
-            email: email.into(),
-            nickname: nickname.into(),
-            password1: p1.into(),
-            password2: p2.into(),
-        }
+        JoinRequest { email: email.into(), nickname: nickname.into(), password1: p1.into(), password2: p2.into() }
     }
 
     #[test]

@@ -225,12 +225,10 @@ impl Catalogue {
     }
 
     fn names(&self) -> Vec<(&'static str, Resolved<'_>)> {
-        let areas = self.areas.iter().flat_map(|a| {
-            [a.ko, a.en].into_iter().chain(a.aliases.iter().copied()).map(move |n| (n, Resolved::Area(a)))
-        });
-        let cities = self.cities.iter().flat_map(|c| {
-            [c.ko, c.en].into_iter().chain(c.aliases.iter().copied()).map(move |n| (n, Resolved::City(c)))
-        });
+        let areas =
+            self.areas.iter().flat_map(|a| [a.ko, a.en].into_iter().chain(a.aliases.iter().copied()).map(move |n| (n, Resolved::Area(a))));
+        let cities =
+            self.cities.iter().flat_map(|c| [c.ko, c.en].into_iter().chain(c.aliases.iter().copied()).map(move |n| (n, Resolved::City(c))));
         areas.chain(cities).collect()
     }
 
@@ -336,9 +334,6 @@ fn parse_seasons(text: &str) -> Result<Vec<Season>, String> {
     match text {
         "-" => Ok(Vec::new()),
         "all" => Ok(vec![Season::Spring, Season::Summer, Season::Fall, Season::Winter]),
-        _ => text
-            .split(',')
-            .map(|s| crate::request::parse_season(s).map_err(|_| format!("bad season {s}")))
-            .collect(),
+        _ => text.split(',').map(|s| crate::request::parse_season(s).map_err(|_| format!("bad season {s}"))).collect(),
     }
 }

@@ -23,8 +23,7 @@ pub fn problems(content: &CourseContent, request: &PlanRequest) -> Vec<String> {
     if stops.is_empty() {
         return vec!["the course has no stops".to_owned()];
     }
-    let times: Vec<Option<(u16, u16)>> =
-        stops.iter().map(|s| Some((parse_hhmm(&s.arrive)?, parse_hhmm(&s.leave)?))).collect();
+    let times: Vec<Option<(u16, u16)>> = stops.iter().map(|s| Some((parse_hhmm(&s.arrive)?, parse_hhmm(&s.leave)?))).collect();
     if times.iter().any(Option::is_none) {
         return vec!["every stop needs arrive and leave as HH:MM".to_owned()];
     }

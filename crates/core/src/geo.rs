@@ -43,7 +43,11 @@ pub fn leg(a: (f64, f64), b: (f64, f64), transport: Transport) -> Leg {
         Transport::Car if straight <= WALK_INSTEAD_OF_CAR_M => walk(),
         Transport::Public => {
             let route = straight * ROAD_DETOUR;
-            Leg { mode: LegMode::Transit, minutes: minutes(TRANSIT_OVERHEAD_MIN + route / TRANSIT_M_PER_MIN), distance_m: route.round() as u32 }
+            Leg {
+                mode: LegMode::Transit,
+                minutes: minutes(TRANSIT_OVERHEAD_MIN + route / TRANSIT_M_PER_MIN),
+                distance_m: route.round() as u32,
+            }
         }
         Transport::Car => {
             let route = straight * ROAD_DETOUR;

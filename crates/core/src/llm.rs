@@ -59,10 +59,8 @@ pub fn candidates(request: &PlanRequest) -> Vec<&'static Place> {
     let Ok(area) = choose_area(catalogue(), request) else {
         return Vec::new();
     };
-    let mut places: Vec<&Place> = pool(catalogue(), area, request)
-        .into_iter()
-        .filter(|p| p.open < request.end && p.close > request.start)
-        .collect();
+    let mut places: Vec<&Place> =
+        pool(catalogue(), area, request).into_iter().filter(|p| p.open < request.end && p.close > request.start).collect();
     places.sort_by(|a, b| {
         let d = |p: &Place| geo::distance_m((area.lat, area.lon), p.position());
         d(a).total_cmp(&d(b))
@@ -111,7 +109,11 @@ pub fn messages(request: &PlanRequest, candidates: &[&Place]) -> Vec<ChatMessage
         Transport::Car => "by car: walk under 1 km, otherwise allow 10 minutes of parking plus 2.5 minutes a kilometre",
     };
     let mut rules = vec![
-        format!("The first stop starts at {} and the last ends by {} (no more than 30 minutes before).", hhmm(request.start), hhmm(request.end)),
+        format!(
+            "The first stop starts at {} and the last ends by {} (no more than 30 minutes before).",
+            hhmm(request.start),
+            hhmm(request.end)
+        ),
         "Times only move forward; leave time to travel between stops and no idle gaps.".to_owned(),
         "Every place must be open for the whole visit (see its hours); never use a place twice.".to_owned(),
         format!("Travel {travel}."),
@@ -306,13 +308,26 @@ mod tests {
     use proptest::prelude::*;
 
     fn request() -> PlanRequest {
-        PlanRequest { place: "성수".into(), season: Season::Fall, date: None, start: 14 * 60, end: 21 * 60, transport: Transport::Walk, lang: Lang::Ko, variant: 0 }
+        PlanRequest {
+            place: "성수".into(),
+            season: Season::Fall,
+            date: None,
+            start: 14 * 60,
+            end: 21 * 60,
+            transport: Transport::Walk,
+            lang: Lang::Ko,
+            variant: 0,
+        }
     }
 
     /// The answer a good model would give: the built-in plan, as JSON.
     fn good_answer(req: &PlanRequest) -> String {
         let p = plan(req).unwrap();
-        let stops: Vec<Value> = p.stops.iter().map(|s| json!({"place_id": s.place.id, "arrive": hhmm(s.arrive), "leave": hhmm(s.leave), "note": "좋아요"})).collect();
+        let stops: Vec<Value> = p
+            .stops
+            .iter()
+            .map(|s| json!({"place_id": s.place.id, "arrive": hhmm(s.arrive), "leave": hhmm(s.leave), "note": "좋아요"}))
+            .collect();
         json!({"stops": stops, "summary": "가을 성수"}).to_string()
     }
 

@@ -106,7 +106,11 @@ fn weekday_name(day: jiff::civil::Weekday, lang: Lang) -> &'static str {
         Saturday => ("토요일", "Saturdays"),
         Sunday => ("일요일", "Sundays"),
     };
-    if lang == Lang::Ko { ko } else { en }
+    if lang == Lang::Ko {
+        ko
+    } else {
+        en
+    }
 }
 
 /// A Kakao Map link that opens a pin at the place, labelled with its Korean name.
@@ -151,18 +155,12 @@ pub fn category_name(code: &str, lang: Lang) -> &str {
         (Category::Shopping, "쇼핑", "shopping"),
         (Category::Bar, "술 한잔", "drinks"),
     ];
-    names
-        .iter()
-        .find(|(c, _, _)| c.code() == code)
-        .map_or(code, |(_, ko, en)| if lang == Lang::Ko { ko } else { en })
+    names.iter().find(|(c, _, _)| c.code() == code).map_or(code, |(_, ko, en)| if lang == Lang::Ko { ko } else { en })
 }
 
 pub fn leg_text(leg: &Leg, lang: Lang) -> String {
-    let distance = if leg.distance_m >= 1000 {
-        format!("{:.1}km", f64::from(leg.distance_m) / 1000.0)
-    } else {
-        format!("{}m", leg.distance_m)
-    };
+    let distance =
+        if leg.distance_m >= 1000 { format!("{:.1}km", f64::from(leg.distance_m) / 1000.0) } else { format!("{}m", leg.distance_m) };
     match (leg.mode, lang) {
         (LegMode::Walk, Lang::Ko) => format!("도보 {}분 ({distance})", leg.minutes),
         (LegMode::Transit, Lang::Ko) => format!("대중교통 {}분 ({distance})", leg.minutes),

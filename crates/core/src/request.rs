@@ -62,8 +62,13 @@ pub fn parse_time(text: &str) -> Result<ClockTime, InputError> {
     let mut rest = compact.as_str();
     let mut meridiem = None;
     for (word, m) in [
-        ("오전", Meridiem::Am), ("아침", Meridiem::Am), ("새벽", Meridiem::Am),
-        ("오후", Meridiem::Pm), ("저녁", Meridiem::Pm), ("낮", Meridiem::Pm), ("밤", Meridiem::Night),
+        ("오전", Meridiem::Am),
+        ("아침", Meridiem::Am),
+        ("새벽", Meridiem::Am),
+        ("오후", Meridiem::Pm),
+        ("저녁", Meridiem::Pm),
+        ("낮", Meridiem::Pm),
+        ("밤", Meridiem::Night),
     ] {
         if let Some(stripped) = rest.strip_prefix(word) {
             meridiem = Some(m);
@@ -301,16 +306,9 @@ pub fn validate_recommend(request: &RecommendRequest) -> Result<PlanRequest, Fie
         errors.add("variant", format!("Use a number from 0 to {MAX_VARIANT}."));
     }
     match (season, window, transport, lang) {
-        (Some(season), Some((start, end)), Some(transport), Some(lang)) if errors.is_empty() => Ok(PlanRequest {
-            place: place.to_owned(),
-            season,
-            date,
-            start,
-            end,
-            transport,
-            lang,
-            variant,
-        }),
+        (Some(season), Some((start, end)), Some(transport), Some(lang)) if errors.is_empty() => {
+            Ok(PlanRequest { place: place.to_owned(), season, date, start, end, transport, lang, variant })
+        }
         _ => Err(errors),
     }
 }

@@ -33,8 +33,12 @@ fn every_area_season_transport_and_window_gives_a_course_that_keeps_every_rule()
                                 let content = course_content(&p, &req);
                                 let found = problems(&content, &req);
                                 if !found.is_empty() {
-                                    let stops: Vec<_> = content.stops.iter().map(|s| format!("{}-{} {}", s.arrive, s.leave, s.name)).collect();
-                                    failures.push(format!("{} {season:?} {transport:?} {start}-{end} v{variant}: {found:?}\n    {stops:?}", area.id));
+                                    let stops: Vec<_> =
+                                        content.stops.iter().map(|s| format!("{}-{} {}", s.arrive, s.leave, s.name)).collect();
+                                    failures.push(format!(
+                                        "{} {season:?} {transport:?} {start}-{end} v{variant}: {found:?}\n    {stops:?}",
+                                        area.id
+                                    ));
                                 }
                             }
                             Err(err) => failures.push(format!("{} {season:?} {transport:?} {start}-{end}: {err}", area.id)),
@@ -89,7 +93,8 @@ fn unknown_places_get_close_suggestions() {
     for (typed, expected) in [("성스", "성수"), ("Hongdea", "Hongdae"), ("해운데", "해운대"), ("jeonjoo", "전주")] {
         match plan(&request(typed, Season::Fall, 14 * 60, 20 * 60, Transport::Walk)) {
             Err(PlanError::UnknownPlace { suggestions, .. }) => {
-                let close = suggestions.iter().any(|s| s.eq_ignore_ascii_case(expected) || s.contains(expected) || expected.contains(s.as_str()));
+                let close =
+                    suggestions.iter().any(|s| s.eq_ignore_ascii_case(expected) || s.contains(expected) || expected.contains(s.as_str()));
                 assert!(close || !suggestions.is_empty(), "{typed}: {suggestions:?}");
             }
             Ok(p) => panic!("{typed} resolved to {}", p.area.id),
@@ -101,7 +106,8 @@ fn unknown_places_get_close_suggestions() {
 
 #[test]
 fn text_around_a_known_name_still_finds_it() {
-    for (typed, area) in [("부산 해운대 근처", "haeundae"), ("성수동", "seongsu"), ("Seoul Forest", "seongsu"), ("홍대입구역", "hongdae")] {
+    for (typed, area) in [("부산 해운대 근처", "haeundae"), ("성수동", "seongsu"), ("Seoul Forest", "seongsu"), ("홍대입구역", "hongdae")]
+    {
         let p = plan(&request(typed, Season::Fall, 14 * 60, 20 * 60, Transport::Walk)).unwrap_or_else(|e| panic!("{typed}: {e}"));
         assert_eq!(p.area.id, area, "{typed}");
     }

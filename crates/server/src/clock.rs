@@ -39,8 +39,7 @@ impl Clock for ManualClock {
 }
 
 /// Asia/Seoul, from the tz database bundled into the binary (a fresh machine may have none).
-pub static SEOUL: LazyLock<TimeZone> =
-    LazyLock::new(|| TimeZone::get("Asia/Seoul").expect("the bundled tz database has Asia/Seoul"));
+pub static SEOUL: LazyLock<TimeZone> = LazyLock::new(|| TimeZone::get("Asia/Seoul").expect("the bundled tz database has Asia/Seoul"));
 
 pub fn in_seoul(at: Timestamp) -> Zoned {
     at.to_zoned(SEOUL.clone())

@@ -75,9 +75,8 @@ pub async fn spawn(settings: Settings, clock: Arc<dyn Clock>) -> Result<RunningS
         Some(secret) => secret.expose().as_bytes().to_vec(),
         None => load_or_create_secret(data_dir).map_err(|source| StartError::DataDir { path: data_dir.clone(), source })?,
     };
-    let ttl = |d: humantime::Duration| {
-        SignedDuration::try_from(*d).map_err(|_| StartError::Setting(format!("token lifetime {d} is too long")))
-    };
+    let ttl =
+        |d: humantime::Duration| SignedDuration::try_from(*d).map_err(|_| StartError::Setting(format!("token lifetime {d} is too long")));
     let store: Arc<dyn Store> = Arc::new(SledStore::open(&data_dir.join("db"), settings.cache_mb * 1024 * 1024)?);
     let state = Arc::new(AppState {
         store: store.clone(),

@@ -50,10 +50,7 @@ impl AppState {
     /// Accepts only a live access token: right signature and type, not expired, and its
     /// session not revoked.
     pub async fn authenticate(&self, token: &str) -> Result<Principal, ApiError> {
-        let claims = self
-            .tokens
-            .decode(token, TokenType::Access, self.clock.now())
-            .map_err(|_| ApiError::token_not_valid())?;
+        let claims = self.tokens.decode(token, TokenType::Access, self.clock.now()).map_err(|_| ApiError::token_not_valid())?;
         let user_id = claims.user_id().ok_or_else(ApiError::token_not_valid)?;
         match self.store.session(&claims.sid).await? {
             Some(session) if session.user_id == user_id => Ok(Principal { user_id, session_id: claims.sid.clone() }),

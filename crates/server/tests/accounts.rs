@@ -240,4 +240,3 @@ async fn tampered_alg_none_foreign_and_refresh_tokens_are_not_access_tokens() {
     let no_token = app.get("/user/user/", None).await;
     assert_eq!((no_token.status, no_token.code()), (StatusCode::UNAUTHORIZED, "token_not_valid"));
 }
-

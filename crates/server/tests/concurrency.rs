@@ -55,9 +55,7 @@ async fn fifty_users_times_ten_requests_give_exactly_the_quota_each() {
         })
     });
     let tokens: Vec<String> = join_all(joins).await.into_iter().map(Result::unwrap).collect();
-    let tasks = tokens.iter().enumerate().flat_map(|(user, token)| {
-        (0..10).map(move |i| (user, token.clone(), i))
-    });
+    let tasks = tokens.iter().enumerate().flat_map(|(user, token)| (0..10).map(move |i| (user, token.clone(), i)));
     let tasks = tasks.map(|(user, token, i)| {
         let (client, url) = (app.client.clone(), app.url.clone());
         tokio::spawn(async move { (user, recommend(client, url, token, i, i % 3 == 0).await) })
@@ -86,7 +84,8 @@ async fn concurrent_joins_with_the_same_email_or_nickname_have_exactly_one_winne
                 .status()
         })
     };
-    let same_email = (0..20).map(|i| join(if i % 2 == 0 { "Same@Example.com".into() } else { "same@example.com".into() }, format!("nick{i}")));
+    let same_email =
+        (0..20).map(|i| join(if i % 2 == 0 { "Same@Example.com".into() } else { "same@example.com".into() }, format!("nick{i}")));
     let statuses: Vec<StatusCode> = join_all(same_email).await.into_iter().map(Result::unwrap).collect();
     assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CREATED).count(), 1, "{statuses:?}");
     assert!(statuses.iter().all(|s| *s == StatusCode::CREATED || *s == StatusCode::BAD_REQUEST));
@@ -103,7 +102,13 @@ async fn concurrent_rotations_of_one_refresh_token_have_exactly_one_winner() {
     let tasks = (0..20).map(|_| {
         let (client, url, refresh) = (app.client.clone(), app.url.clone(), refresh.clone());
         tokio::spawn(async move {
-            client.post(format!("{url}/user/token/refresh/")).json(&json!({"refresh": refresh, "rotate": true})).send().await.unwrap().status()
+            client
+                .post(format!("{url}/user/token/refresh/"))
+                .json(&json!({"refresh": refresh, "rotate": true}))
+                .send()
+                .await
+                .unwrap()
+                .status()
         })
     });
     let statuses: Vec<StatusCode> = join_all(tasks).await.into_iter().map(Result::unwrap).collect();

@@ -23,7 +23,10 @@ async fn create_list_detail_delete_round_trip() {
     assert_ne!(course["id"], 999, "id in the body is ignored");
     assert_eq!(course["author"], me["pk"], "author in the body is ignored");
     assert_eq!(course["created_at"], "2026-11-26T12:00:00.000+09:00");
-    assert_eq!((course["title"].as_str(), course["place"].as_str(), course["season"].as_str()), (Some("성수 가을 데이트"), Some("성수"), Some("fall")));
+    assert_eq!(
+        (course["title"].as_str(), course["place"].as_str(), course["season"].as_str()),
+        (Some("성수 가을 데이트"), Some("성수"), Some("fall"))
+    );
 
     let second = app.create_course(&token, "두 번째").await;
     let list = app.get("/chat/chat/", Some(&token)).await;
@@ -108,7 +111,8 @@ async fn create_validates_every_field_and_stores_nothing_invalid() {
             assert!(reply.body["fields"][field].is_array(), "{field} in {}", reply.body);
         }
     }
-    let title_150 = app.post("/chat/chat/", Some(&token), json!({"title": "가".repeat(150), "datetime": "d", "question": "q", "answer": "a"})).await;
+    let title_150 =
+        app.post("/chat/chat/", Some(&token), json!({"title": "가".repeat(150), "datetime": "d", "question": "q", "answer": "a"})).await;
     assert_eq!(title_150.status, StatusCode::CREATED);
     assert_eq!(app.get("/chat/chat/", Some(&token)).await.body.as_array().unwrap().len(), 1);
 }

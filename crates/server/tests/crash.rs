@@ -33,7 +33,14 @@ async fn join(client: &reqwest::Client, url: &str, i: usize) -> String {
 }
 
 /// Creates (mostly) and deletes until the server dies, recording what was acknowledged.
-async fn churn(client: reqwest::Client, url: String, token: String, ledger: Arc<std::sync::Mutex<HashMap<u64, Expect>>>, acked: Arc<AtomicUsize>, dead: Arc<AtomicBool>) {
+async fn churn(
+    client: reqwest::Client,
+    url: String,
+    token: String,
+    ledger: Arc<std::sync::Mutex<HashMap<u64, Expect>>>,
+    acked: Arc<AtomicUsize>,
+    dead: Arc<AtomicBool>,
+) {
     let mut n = 0u64;
     while !dead.load(Ordering::Relaxed) {
         n += 1;
@@ -85,7 +92,9 @@ async fn acknowledged_creates_and_deletes_survive_kill_9() {
         let acked = Arc::new(AtomicUsize::new(0));
         let dead = Arc::new(AtomicBool::new(false));
         let tasks: Vec<_> = (0..CLIENTS)
-            .map(|c| tokio::spawn(churn(client.clone(), server.url.clone(), tokens[c].clone(), ledgers[c].clone(), acked.clone(), dead.clone())))
+            .map(|c| {
+                tokio::spawn(churn(client.clone(), server.url.clone(), tokens[c].clone(), ledgers[c].clone(), acked.clone(), dead.clone()))
+            })
             .collect();
         while acked.load(Ordering::Relaxed) < OPS_PER_ROUND {
             tokio::time::sleep(Duration::from_millis(5)).await;
@@ -137,7 +146,9 @@ async fn no_quota_unit_is_granted_twice_across_kills() {
     for round in 0..3 {
         let tasks = tokens.iter().enumerate().flat_map(|(u, token)| (0..4).map(move |_| (u, token.clone()))).map(|(u, token)| {
             let (client, url, body) = (client.clone(), server.url.clone(), body.clone());
-            tokio::spawn(async move { (u, client.post(format!("{url}/chat/chatbot/")).bearer_auth(token).json(&body).send().await.map(|r| r.status().as_u16())) })
+            tokio::spawn(async move {
+                (u, client.post(format!("{url}/chat/chatbot/")).bearer_auth(token).json(&body).send().await.map(|r| r.status().as_u16()))
+            })
         });
         let pending = join_all(tasks);
         let killer = async {

@@ -26,7 +26,9 @@ async fn users_courses_and_tokens_survive_a_restart() {
     assert_eq!(login.status, StatusCode::OK);
     let newer = app.create_course(&access, "재시작 후").await;
     assert!(newer["id"].as_u64() > course["id"].as_u64(), "ids keep increasing across restarts");
-    let taken = app.post("/user/join/", None, json!({"email": "MINA@example.com", "nickname": "n2", "password1": PASSWORD, "password2": PASSWORD})).await;
+    let taken = app
+        .post("/user/join/", None, json!({"email": "MINA@example.com", "nickname": "n2", "password1": PASSWORD, "password2": PASSWORD}))
+        .await;
     assert_eq!(taken.code(), "already_registered", "uniqueness indexes survive too");
 }
 

@@ -29,7 +29,9 @@ async fn ten_thousand_character_fields_are_refused_or_kept_whole() {
     let app = TestApp::spawn().await;
     let token = app.user_token("mina@example.com", "mina").await;
     let long = "a".repeat(10_000);
-    let join = app.post("/user/join/", None, json!({"email": format!("{long}@example.com"), "nickname": long, "password1": long, "password2": long})).await;
+    let join = app
+        .post("/user/join/", None, json!({"email": format!("{long}@example.com"), "nickname": long, "password1": long, "password2": long}))
+        .await;
     assert_eq!(join.status, StatusCode::BAD_REQUEST);
     for field in ["email", "nickname", "password1"] {
         assert!(join.body["fields"][field].is_array(), "{field}");
@@ -42,7 +44,13 @@ async fn ten_thousand_character_fields_are_refused_or_kept_whole() {
     let kept = app.post("/chat/chat/", Some(&token), course).await;
     assert_eq!(kept.status, StatusCode::CREATED, "a long answer is fine");
     assert_eq!(kept.body["answer"].as_str().unwrap().len(), 10_000);
-    let recommend = app.post("/chat/chatbot/", Some(&token), json!({"datePlace": long, "dateSeason": "fall", "dateStart": "2", "dateEnd": "9", "dateTransport": "walk"})).await;
+    let recommend = app
+        .post(
+            "/chat/chatbot/",
+            Some(&token),
+            json!({"datePlace": long, "dateSeason": "fall", "dateStart": "2", "dateEnd": "9", "dateTransport": "walk"}),
+        )
+        .await;
     assert_eq!(recommend.status, StatusCode::BAD_REQUEST);
     assert_eq!(app.post("/user/login/", None, json!({"email": long, "password": long})).await.status, StatusCode::BAD_REQUEST);
 }
@@ -54,7 +62,12 @@ async fn huge_and_deep_documents_are_400() {
     let numbers: Vec<u32> = (0..12_000).collect();
     let cases = [
         json!({"title": numbers, "datetime": "d", "question": "q", "answer": "a"}),
-        serde_json::from_str(&format!("{{\"title\": {}\"t\"{}, \"datetime\": \"d\", \"question\": \"q\", \"answer\": \"a\"}}", "[".repeat(100), "]".repeat(100))).unwrap(),
+        serde_json::from_str(&format!(
+            "{{\"title\": {}\"t\"{}, \"datetime\": \"d\", \"question\": \"q\", \"answer\": \"a\"}}",
+            "[".repeat(100),
+            "]".repeat(100)
+        ))
+        .unwrap(),
         json!({"title": "t", "datetime": "d", "question": "q", "answer": "a", "stops": vec![json!({"name": "x"}); 2_000]}),
     ];
     for case in cases {

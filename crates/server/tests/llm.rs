@@ -7,12 +7,12 @@ use std::time::{Duration, Instant};
 
 use common::upstream::{Reply, Upstream};
 use common::TestApp;
+use futures_util::StreamExt;
 use fyd_core::check::problems;
 use fyd_core::course::CourseContent;
 use fyd_core::planner::plan;
 use fyd_core::request::{hhmm, validate_recommend, PlanRequest, RecommendRequest};
 use fyd_server::config::{ProviderKind, Secret};
-use futures_util::StreamExt;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -27,7 +27,11 @@ fn plan_request(body: &Value) -> PlanRequest {
 /// What a good model answers: a valid course over the candidates, as the schema asks.
 fn good_answer(body: &Value) -> String {
     let p = plan(&plan_request(body)).unwrap();
-    let stops: Vec<Value> = p.stops.iter().map(|s| json!({"place_id": s.place.id, "arrive": hhmm(s.arrive), "leave": hhmm(s.leave), "note": "분위기 좋은 곳"})).collect();
+    let stops: Vec<Value> = p
+        .stops
+        .iter()
+        .map(|s| json!({"place_id": s.place.id, "arrive": hhmm(s.arrive), "leave": hhmm(s.leave), "note": "분위기 좋은 곳"}))
+        .collect();
     json!({"stops": stops, "summary": "성수에서 보내는 가을 오후"}).to_string()
 }
 
@@ -162,7 +166,10 @@ async fn a_slow_answer_is_kept_alive_with_comments() {
     let response = app.client.post(format!("{}/chat/chatbot/stream/", app.url)).bearer_auth(&token).json(&body()).send().await.unwrap();
     let text = response.text().await.unwrap();
     let before_first_event = &text[..text.find("event:").unwrap()];
-    assert!(before_first_event.lines().filter(|l| l.starts_with(':')).count() >= 2, "keep-alive comments while waiting: {before_first_event:?}");
+    assert!(
+        before_first_event.lines().filter(|l| l.starts_with(':')).count() >= 2,
+        "keep-alive comments while waiting: {before_first_event:?}"
+    );
     assert!(text.contains("event: done") || text.contains("event:done"));
 }
 
@@ -301,7 +308,9 @@ async fn twenty_couples_wait_on_a_two_second_upstream_at_the_same_time() {
     let started = Instant::now();
     let requests = tokens.into_iter().map(|token| {
         let (client, url) = (app.client.clone(), app.url.clone());
-        tokio::spawn(async move { client.post(format!("{url}/chat/chatbot/")).bearer_auth(token).json(&body()).send().await.unwrap().status() })
+        tokio::spawn(
+            async move { client.post(format!("{url}/chat/chatbot/")).bearer_auth(token).json(&body()).send().await.unwrap().status() },
+        )
     });
     let statuses: Vec<StatusCode> = futures_util::future::join_all(requests).await.into_iter().map(Result::unwrap).collect();
     let elapsed = started.elapsed();

@@ -8,8 +8,15 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 const PATHS: [&str; 9] = [
-    "/user/join", "/user/login", "/user/logout", "/user/token/refresh", "/user/token/verify",
-    "/user/user", "/chat/chat", "/healthz", "/api/schema",
+    "/user/join",
+    "/user/login",
+    "/user/logout",
+    "/user/token/refresh",
+    "/user/token/verify",
+    "/user/user",
+    "/chat/chat",
+    "/healthz",
+    "/api/schema",
 ];
 
 #[tokio::test]
@@ -18,11 +25,7 @@ async fn every_path_answers_with_and_without_its_trailing_slash_without_redirect
     for path in PATHS {
         for variant in [path.to_owned(), format!("{path}/")] {
             let reply = app.client.get(format!("{}{variant}", app.url)).send().await.unwrap();
-            assert!(
-                !reply.status().is_redirection() && reply.status() != StatusCode::NOT_FOUND,
-                "{variant}: {}",
-                reply.status()
-            );
+            assert!(!reply.status().is_redirection() && reply.status() != StatusCode::NOT_FOUND, "{variant}: {}", reply.status());
         }
     }
 }
@@ -38,14 +41,7 @@ async fn unknown_routes_are_404_json() {
 }
 
 async fn raw_post(app: &TestApp, path: &str, content_type: &str, body: impl Into<reqwest::Body>) -> common::Reply {
-    let response = app
-        .client
-        .post(format!("{}{path}", app.url))
-        .header("content-type", content_type)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let response = app.client.post(format!("{}{path}", app.url)).header("content-type", content_type).body(body).send().await.unwrap();
     common::Reply::from(response).await
 }
 

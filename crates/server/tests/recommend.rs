@@ -64,7 +64,10 @@ async fn invalid_inputs_are_400_with_fields_and_cost_nothing() {
         (body(&"가".repeat(51), "fall", "오후 2시", "오후 9시", "walk"), vec!["datePlace"]),
         (json!({"datePlace": 5, "dateSeason": "fall", "dateStart": "2", "dateEnd": "9", "dateTransport": "walk"}), vec!["datePlace"]),
         (json!({"datePlace": "성수", "dateStart": "오후 2시", "dateEnd": "오후 9시", "dateTransport": "walk"}), vec!["dateSeason"]),
-        (json!({"datePlace": "성수", "date": "2026-13-40", "dateStart": "오후 2시", "dateEnd": "오후 9시", "dateTransport": "walk"}), vec!["date"]),
+        (
+            json!({"datePlace": "성수", "date": "2026-13-40", "dateStart": "오후 2시", "dateEnd": "오후 9시", "dateTransport": "walk"}),
+            vec!["date"],
+        ),
     ];
     for (case, fields) in cases {
         let reply = app.post("/chat/chatbot/", Some(&token), case.clone()).await;
@@ -138,14 +141,23 @@ async fn the_count_survives_a_restart_and_resets_at_seoul_midnight() {
     let mut app = TestApp::spawn_with(|s| s.access_ttl = "2d".parse().unwrap()).await;
     let token = app.user_token("mina@example.com", "mina").await;
     for _ in 0..3 {
-        assert_eq!(app.post("/chat/chatbot/", Some(&token), body("홍대", "fall", "오후 2시", "오후 9시", "walk")).await.status, StatusCode::OK);
+        assert_eq!(
+            app.post("/chat/chatbot/", Some(&token), body("홍대", "fall", "오후 2시", "오후 9시", "walk")).await.status,
+            StatusCode::OK
+        );
     }
     app.restart().await;
     assert_eq!(remaining(&app, &token).await, 2);
     for _ in 0..2 {
-        assert_eq!(app.post("/chat/chatbot/", Some(&token), body("홍대", "fall", "오후 2시", "오후 9시", "walk")).await.status, StatusCode::OK);
+        assert_eq!(
+            app.post("/chat/chatbot/", Some(&token), body("홍대", "fall", "오후 2시", "오후 9시", "walk")).await.status,
+            StatusCode::OK
+        );
     }
-    assert_eq!(app.post("/chat/chatbot/", Some(&token), body("홍대", "fall", "오후 2시", "오후 9시", "walk")).await.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        app.post("/chat/chatbot/", Some(&token), body("홍대", "fall", "오후 2시", "오후 9시", "walk")).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
     // 23:59:59 in Seoul is still the same day...
     app.advance(SignedDuration::from_secs(12 * 3600 - 1));
     assert_eq!(remaining(&app, &token).await, 0);

@@ -27,7 +27,12 @@ pub fn run(args: Args, global: &Global) -> CliResult<()> {
         }
         let mut table = output::table(&["ID", "Title", "When", "Created"]);
         for course in &courses {
-            table.add_row(vec![course.id.to_string(), course.content.title.clone(), course.content.datetime.clone(), created(&course.created_at)]);
+            table.add_row(vec![
+                course.id.to_string(),
+                course.content.title.clone(),
+                course.content.datetime.clone(),
+                created(&course.created_at),
+            ]);
         }
         println!("{table}");
     } else {

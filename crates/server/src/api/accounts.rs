@@ -4,8 +4,7 @@ use std::sync::Arc;
 
 use fyd_core::account::{email_key, validate_join};
 use fyd_core::wire::{
-    Detail, Empty, JoinRequest, LoginRequest, LogoutRequest, RefreshRequest, RefreshResponse, TokenPair, User,
-    VerifyRequest,
+    Detail, Empty, JoinRequest, LoginRequest, LogoutRequest, RefreshRequest, RefreshResponse, TokenPair, User, VerifyRequest,
 };
 use fyd_core::FieldErrors;
 use poem_openapi::{ApiResponse, OpenApi};
@@ -50,17 +49,12 @@ impl AccountsApi {
             tracing::error!(error = %err, "password hashing failed");
             ApiError::internal()
         })?;
-        let new_user = NewUser {
-            email: account.email,
-            nickname: account.nickname,
-            password_hash,
-            created_at: iso_seoul(self.state.clock.now()),
-        };
+        let new_user =
+            NewUser { email: account.email, nickname: account.nickname, password_hash, created_at: iso_seoul(self.state.clock.now()) };
         let user = match self.state.store.create_user(new_user).await {
-            Err(StoreError::AlreadyRegistered) => Err(ApiError::bad_request(
-                "already_registered",
-                "A user is already registered with this email address or nickname.",
-            ))?,
+            Err(StoreError::AlreadyRegistered) => {
+                Err(ApiError::bad_request("already_registered", "A user is already registered with this email address or nickname."))?
+            }
             other => other?,
         };
         tracing::info!(user = user.id, "account created");
@@ -135,11 +129,7 @@ impl AccountsApi {
     #[oai(path = "/user/token/refresh", method = "post", operation_id = "token_refresh")]
     async fn refresh(&self, body: Json<RefreshRequest>) -> Result<Json<RefreshResponse>, Failure<TokenErrors>> {
         let now = self.state.clock.now();
-        let claims = self
-            .state
-            .tokens
-            .decode(&body.0.refresh, TokenType::Refresh, now)
-            .map_err(|_| ApiError::token_not_valid())?;
+        let claims = self.state.tokens.decode(&body.0.refresh, TokenType::Refresh, now).map_err(|_| ApiError::token_not_valid())?;
         let user_id = claims.user_id().ok_or_else(ApiError::token_not_valid)?;
         let (session, rotated) = match self.state.store.present_refresh(&claims.sid, claims.generation, body.0.rotate).await? {
             RefreshOutcome::Kept(session) => (session, false),

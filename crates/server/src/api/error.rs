@@ -32,15 +32,7 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
-        Self {
-            status,
-            code,
-            detail: detail.into(),
-            fields: None,
-            suggestions: None,
-            retry_after: None,
-            extra_headers: Vec::new(),
-        }
+        Self { status, code, detail: detail.into(), fields: None, suggestions: None, retry_after: None, extra_headers: Vec::new() }
     }
 
     pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {

@@ -219,11 +219,7 @@ fn is_json(content_type: &str) -> bool {
 }
 
 fn too_large() -> ApiError {
-    ApiError::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "payload_too_large",
-        format!("The body is larger than {} KiB.", MAX_BODY_BYTES / 1024),
-    )
+    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", format!("The body is larger than {} KiB.", MAX_BODY_BYTES / 1024))
 }
 
 async fn read_limited(body: &mut RequestBody) -> Result<Vec<u8>, ApiError> {

@@ -12,10 +12,10 @@ pub mod recommend;
 use std::sync::Arc;
 use std::time::Instant;
 
+use poem::endpoint::make_sync;
 use poem::error::{MethodNotAllowedError, NotFoundError};
 use poem::http::{Method, StatusCode};
 use poem::middleware::{Cors, NormalizePath, TrailingSlash};
-use poem::endpoint::make_sync;
 use poem::web::Html;
 use poem::{get, Endpoint, EndpointExt, IntoResponse, Response, Route};
 use poem_openapi::{OpenApiService, Tags};
@@ -130,7 +130,8 @@ impl AllowedMethods {
                 .iter()
                 .map(|(path, operations)| {
                     let segments = path.trim_matches('/').split('/').map(str::to_owned).collect();
-                    let mut methods: Vec<String> = operations.as_object().map(|o| o.keys().map(|m| m.to_uppercase()).collect()).unwrap_or_default();
+                    let mut methods: Vec<String> =
+                        operations.as_object().map(|o| o.keys().map(|m| m.to_uppercase()).collect()).unwrap_or_default();
                     methods.push("OPTIONS".into());
                     (segments, methods.join(", "))
                 })
@@ -142,9 +143,7 @@ impl AllowedMethods {
         let wanted: Vec<&str> = path.trim_matches('/').split('/').collect();
         self.0
             .iter()
-            .find(|(segments, _)| {
-                segments.len() == wanted.len() && segments.iter().zip(&wanted).all(|(s, w)| s.starts_with('{') || s == w)
-            })
+            .find(|(segments, _)| segments.len() == wanted.len() && segments.iter().zip(&wanted).all(|(s, w)| s.starts_with('{') || s == w))
             .map_or_else(|| "OPTIONS".to_owned(), |(_, methods)| methods.clone())
     }
 }

@@ -93,15 +93,7 @@ impl TokenIssuer {
         self.sign(TokenType::Refresh, user_id, session_id, generation, now, self.refresh_ttl)
     }
 
-    fn sign(
-        &self,
-        token_type: TokenType,
-        user_id: u64,
-        session_id: &str,
-        generation: u32,
-        now: Timestamp,
-        ttl: SignedDuration,
-    ) -> Issued {
+    fn sign(&self, token_type: TokenType, user_id: u64, session_id: &str, generation: u32, now: Timestamp, ttl: SignedDuration) -> Issued {
         let expires_at = now + ttl;
         let claims = Claims {
             sub: user_id.to_string(),
@@ -122,9 +114,8 @@ impl TokenIssuer {
         let claims = match self.verified.get(token) {
             Some(claims) => claims,
             None => {
-                let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
-                    .map_err(|_| TokenError::Invalid)?
-                    .claims;
+                let claims =
+                    jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map_err(|_| TokenError::Invalid)?.claims;
                 let claims = Arc::new(claims);
                 self.verified.insert(token.to_owned(), claims.clone());
                 claims

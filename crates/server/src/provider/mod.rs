@@ -6,11 +6,11 @@ pub mod openai;
 
 use async_trait::async_trait;
 use fyd_core::course::CourseContent;
-use fyd_core::wire::StreamEvent;
-use tokio::sync::mpsc;
 use fyd_core::planner::{plan, PlanError};
 use fyd_core::render::course_content;
 use fyd_core::request::PlanRequest;
+use fyd_core::wire::StreamEvent;
+use tokio::sync::mpsc;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ProviderError {

@@ -11,13 +11,13 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
+use futures_util::StreamExt;
 use fyd_core::course::CourseContent;
 use fyd_core::llm::{self, Answer, ChatMessage, StopScanner};
 use fyd_core::planner::plan;
 use fyd_core::render::course_content;
 use fyd_core::request::PlanRequest;
 use fyd_core::wire::StreamEvent;
-use futures_util::StreamExt;
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -153,16 +153,17 @@ impl OpenAiProvider {
     }
 
     async fn send(&self, body: &Value) -> Result<reqwest::Response, CallError> {
-        let response = self.post(body).send().await.map_err(|err| CallError::Retryable(format!("cannot reach the LLM server: {}", without_url(&err)), None))?;
+        let response = self
+            .post(body)
+            .send()
+            .await
+            .map_err(|err| CallError::Retryable(format!("cannot reach the LLM server: {}", without_url(&err)), None))?;
         let status = response.status();
         if status.is_success() {
             return Ok(response);
         }
-        let retry_after = response
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok()?.parse::<f64>().ok())
-            .map(Duration::from_secs_f64);
+        let retry_after =
+            response.headers().get("retry-after").and_then(|v| v.to_str().ok()?.parse::<f64>().ok()).map(Duration::from_secs_f64);
         let text = response.text().await.unwrap_or_default();
         let message = serde_json::from_str::<Value>(&text)
             .ok()

@@ -78,7 +78,11 @@ mod tests {
     use std::time::Duration;
 
     /// A flush that records how many writes had finished when it started, and takes a while.
-    fn recording_flush(writes: Arc<AtomicU64>, flushes: Arc<AtomicUsize>, log: Arc<std::sync::Mutex<Vec<(u64, u64)>>>) -> impl Fn() -> Result<(), String> {
+    fn recording_flush(
+        writes: Arc<AtomicU64>,
+        flushes: Arc<AtomicUsize>,
+        log: Arc<std::sync::Mutex<Vec<(u64, u64)>>>,
+    ) -> impl Fn() -> Result<(), String> {
         move || {
             let seen_at_start = writes.load(SeqCst);
             std::thread::sleep(Duration::from_millis(5));
@@ -101,7 +105,10 @@ mod tests {
                     let my_write = writes.fetch_add(1, SeqCst) + 1;
                     commit.durable().await.unwrap();
                     // Some finished flush must have started after this write completed.
-                    assert!(log.lock().unwrap().iter().any(|&(seen, _)| seen >= my_write), "write {my_write} acknowledged before a flush saw it");
+                    assert!(
+                        log.lock().unwrap().iter().any(|&(seen, _)| seen >= my_write),
+                        "write {my_write} acknowledged before a flush saw it"
+                    );
                 })
             })
             .collect();

@@ -22,8 +22,7 @@ use sled::transaction::{ConflictableTransactionError, TransactionError, Transact
 
 use super::group_commit::GroupCommit;
 use super::{
-    CourseJson, DeleteOutcome, NewUser, QuotaReservation, RefreshOutcome, SessionRecord, Store, StoreError, StoreResult,
-    UserRecord,
+    CourseJson, DeleteOutcome, NewUser, QuotaReservation, RefreshOutcome, SessionRecord, Store, StoreError, StoreResult, UserRecord,
 };
 
 pub struct SledStore {
@@ -79,7 +78,8 @@ impl SledStore {
                 nickname_batch.insert(record.nickname.to_lowercase().as_bytes(), &id);
                 user_batch.insert(&id, encode(&record));
                 for i in 0..courses_per_user {
-                    let course = Course { id: self.next_id()?, author: record.id, created_at: record.created_at.clone(), content: course(i) };
+                    let course =
+                        Course { id: self.next_id()?, author: record.id, created_at: record.created_at.clone(), content: course(i) };
                     course_batch.insert(&course_key(record.id, course.id), encode(&course));
                     owner_batch.insert(&course.id.to_be_bytes(), &id);
                 }
@@ -318,9 +318,7 @@ impl Store for SledStore {
 
     async fn release_quota(&self, user: u64, day: &str) -> StoreResult<()> {
         self.quota
-            .fetch_and_update(quota_key(user, day), |old| {
-                Some(read_count(old).saturating_sub(1).to_be_bytes().to_vec())
-            })
+            .fetch_and_update(quota_key(user, day), |old| Some(read_count(old).saturating_sub(1).to_be_bytes().to_vec()))
             .map_err(backend)?;
         self.durable().await
     }

@@ -127,7 +127,11 @@ impl Reply {
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = response.bytes().await.expect("body reads");
-        let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into())) };
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
+        };
         Self { status, headers, body }
     }
 

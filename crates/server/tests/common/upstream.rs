@@ -105,10 +105,10 @@ async fn answer(reply: Reply, model: String, script: Arc<Mutex<Script>>) -> Resp
         }
         Reply::Error(status, retry_after) => {
             let kind = if status == 429 { "rate_limit_exceeded" } else { "server_error" };
-            let mut response = Response::builder()
-                .status(StatusCode::from_u16(status).unwrap())
-                .content_type("application/json")
-                .body(json!({"error": {"message": format!("test upstream says {status}"), "type": kind, "param": null, "code": kind}}).to_string());
+            let mut response = Response::builder().status(StatusCode::from_u16(status).unwrap()).content_type("application/json").body(
+                json!({"error": {"message": format!("test upstream says {status}"), "type": kind, "param": null, "code": kind}})
+                    .to_string(),
+            );
             if let Some(seconds) = retry_after {
                 response.headers_mut().insert("retry-after", seconds.into());
             }
@@ -156,7 +156,9 @@ async fn answer(reply: Reply, model: String, script: Arc<Mutex<Script>>) -> Resp
             });
             // A broken stream ends with an I/O error, which cuts the connection mid-body.
             let tail = stream::iter(broken.then(|| Err(std::io::Error::other("connection reset by test"))));
-            Response::builder().content_type("text/event-stream").body(Body::from_bytes_stream(frames.chain(tail).map(|r| r.map(bytes::Bytes::from))))
+            Response::builder()
+                .content_type("text/event-stream")
+                .body(Body::from_bytes_stream(frames.chain(tail).map(|r| r.map(bytes::Bytes::from))))
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Exactness under concurrency: the quota across both recommendation endpoints and many
-//! users, unique accounts, and single-use rotation of refresh tokens.
+//! users, unique accounts, single-use rotation of refresh tokens, and the cached newest page
+//! of the course list.
 
 mod common;
 
@@ -114,4 +115,42 @@ async fn concurrent_rotations_of_one_refresh_token_have_exactly_one_winner() {
     let statuses: Vec<StatusCode> = join_all(tasks).await.into_iter().map(Result::unwrap).collect();
     assert_eq!(statuses.iter().filter(|s| **s == StatusCode::OK).count(), 1, "{statuses:?}");
     assert!(statuses.iter().all(|s| *s == StatusCode::OK || *s == StatusCode::UNAUTHORIZED));
+}
+
+/// The list's newest page is cached; readers refilling it while courses are created and
+/// deleted must never make an acknowledged write invisible to the next list.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_acknowledged_create_and_delete_shows_in_the_next_list_while_readers_hammer_it() {
+    let app = TestApp::spawn().await;
+    let token = app.user_token("mina@example.com", "mina").await;
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let readers: Vec<_> = (0..4)
+        .map(|_| {
+            let (client, url, token, done) = (reqwest::Client::new(), app.url.clone(), token.clone(), done.clone());
+            tokio::spawn(async move {
+                let mut reads = 0;
+                while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                    let reply = client.get(format!("{url}/chat/chat/")).bearer_auth(&token).send().await.unwrap();
+                    assert_eq!(reply.status(), StatusCode::OK);
+                    reads += 1;
+                }
+                reads
+            })
+        })
+        .collect();
+    let ids = |reply: &common::Reply| reply.body.as_array().unwrap().iter().map(|c| c["id"].as_u64().unwrap()).collect::<Vec<_>>();
+    let mut expected: Vec<u64> = Vec::new();
+    for round in 0..40 {
+        let created = app.create_course(&token, &format!("코스 {round}")).await;
+        expected.insert(0, created["id"].as_u64().unwrap());
+        if round % 3 == 2 {
+            let gone = expected.remove(1);
+            assert_eq!(app.delete(&format!("/chat/chat/{gone}/"), Some(&token)).await.status, StatusCode::NO_CONTENT);
+        }
+        assert_eq!(ids(&app.get("/chat/chat/", Some(&token)).await), expected, "round {round}");
+        assert_eq!(ids(&app.get("/chat/chat/?limit=2", Some(&token)).await), expected[..expected.len().min(2)], "round {round}");
+    }
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    let reads: usize = join_all(readers).await.into_iter().map(Result::unwrap).sum();
+    assert!(reads > 40, "the readers ran alongside ({reads} reads)");
 }

@@ -5,6 +5,7 @@
 //! writes returns only once the write is durable: an acknowledged write survives `kill -9`.
 
 mod group_commit;
+mod newest_pages;
 mod sled_store;
 
 use async_trait::async_trait;

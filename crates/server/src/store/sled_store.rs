@@ -8,6 +8,9 @@
 //!   reverse range scan; `course_owners`: course id → author id, for lookups by id.
 //! - `quota`: user id ++ Seoul day ("YYYY-MM-DD") → units used (u32).
 //!
+//! An author's newest courses are also held in a read cache (`newest_pages.rs`), invalidated
+//! by each of that author's course writes.
+//!
 //! Every write waits for a sled `flush` that started after it (on the blocking pool) before it
 //! returns; concurrent writers share flushes through [`GroupCommit`].
 
@@ -21,6 +24,7 @@ use serde::{de::DeserializeOwned, Serialize};
 use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
 
 use super::group_commit::GroupCommit;
+use super::newest_pages::{self, NewestPages};
 use super::{
     CourseJson, DeleteOutcome, NewUser, QuotaReservation, RefreshOutcome, SessionRecord, Store, StoreError, StoreResult, UserRecord,
 };
@@ -35,6 +39,7 @@ pub struct SledStore {
     course_owners: sled::Tree,
     quota: sled::Tree,
     commits: GroupCommit,
+    newest: NewestPages,
 }
 
 impl SledStore {
@@ -50,6 +55,7 @@ impl SledStore {
             courses: tree("courses")?,
             course_owners: tree("course_owners")?,
             quota: tree("quota")?,
+            newest: NewestPages::new(),
             commits: GroupCommit::new({
                 let db = db.clone();
                 move || db.flush().map(drop).map_err(|err| err.to_string())
@@ -61,6 +67,7 @@ impl SledStore {
     /// Bulk load for benchmarks and migrations: users (password hashes as given) and, per
     /// user, `courses_per_user` courses from `course`, in batches, flushed once at the end.
     /// Not for a running server: it skips the per-write flush and the uniqueness transaction.
+    /// Its courses belong to new users only, so no cached newest page can go stale.
     pub fn import(&self, users: Vec<NewUser>, courses_per_user: usize, course: impl Fn(usize) -> CourseContent) -> StoreResult<()> {
         for chunk in users.chunks(1_000) {
             let (mut user_batch, mut email_batch, mut nickname_batch, mut course_batch, mut owner_batch) =
@@ -92,6 +99,24 @@ impl SledStore {
         }
         self.db.flush().map_err(backend)?;
         Ok(())
+    }
+
+    /// The author's courses, newest first, read from the tree.
+    fn scan_courses(&self, author: u64, before: Option<u64>, limit: usize) -> StoreResult<Vec<CourseJson>> {
+        let start = Bound::Included(course_key(author, 0));
+        let end = match before {
+            Some(before) => Bound::Excluded(course_key(author, before)),
+            None => Bound::Included(course_key(author, u64::MAX)),
+        };
+        self.courses
+            .range::<[u8; 16], _>((start, end))
+            .rev()
+            .take(limit)
+            .map(|entry| {
+                let (key, json) = entry.map_err(backend)?;
+                Ok(CourseJson { id: read_u64(&key[8..])?, author, json: bytes::Bytes::from_owner(json) })
+            })
+            .collect()
     }
 
     fn next_id(&self) -> StoreResult<u64> {
@@ -242,6 +267,7 @@ impl Store for SledStore {
                 Ok(())
             })
             .map_err(transaction_error)?;
+        self.newest.invalidate(author);
         self.durable().await?;
         Ok(course)
     }
@@ -256,20 +282,19 @@ impl Store for SledStore {
     }
 
     async fn list_courses(&self, author: u64, before: Option<u64>, limit: usize) -> StoreResult<Vec<CourseJson>> {
-        let start = Bound::Included(course_key(author, 0));
-        let end = match before {
-            Some(before) => Bound::Excluded(course_key(author, before)),
-            None => Bound::Included(course_key(author, u64::MAX)),
+        if before.is_some() || limit > newest_pages::DEPTH {
+            return self.scan_courses(author, before, limit);
+        }
+        let page = match self.newest.get(author) {
+            Some(page) => page,
+            None => {
+                let ticket = self.newest.ticket();
+                let page: newest_pages::Page = self.scan_courses(author, None, newest_pages::DEPTH)?.into();
+                self.newest.fill(author, ticket, page.clone());
+                page
+            }
         };
-        self.courses
-            .range::<[u8; 16], _>((start, end))
-            .rev()
-            .take(limit)
-            .map(|entry| {
-                let (key, json) = entry.map_err(backend)?;
-                Ok(CourseJson { id: read_u64(&key[8..])?, author, json: bytes::Bytes::from_owner(json) })
-            })
-            .collect()
+        Ok(page[..limit.min(page.len())].to_vec())
     }
 
     async fn delete_course(&self, id: u64, requester: u64) -> StoreResult<DeleteOutcome> {
@@ -289,6 +314,7 @@ impl Store for SledStore {
             })
             .map_err(transaction_error)?;
         if outcome == DeleteOutcome::Deleted {
+            self.newest.invalidate(requester);
             self.durable().await?;
         }
         Ok(outcome)

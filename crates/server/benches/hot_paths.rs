@@ -5,31 +5,17 @@
 //! re-encoded; `splice_page_of_20_stored_courses` is what it costs now that the stored wire
 //! JSON is written as it is.
 
+#[path = "support/sample_course.rs"]
+mod support;
+
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
-use fyd_core::course::{Course, CourseContent};
+use fyd_core::course::Course;
 use fyd_server::api::json::EncodedJson;
 use fyd_server::auth::tokens::{TokenIssuer, TokenType};
 use fyd_server::store::{SledStore, Store};
 use jiff::{SignedDuration, Timestamp};
 use poem::IntoResponse;
-
-fn content(i: usize) -> CourseContent {
-    CourseContent {
-        title: format!("성수·서울숲 가을 데이트 {i}"),
-        datetime: "오후 2시 ~ 오후 9시".into(),
-        question: "성수에서 가을에 오후 2시부터 오후 9시까지 걸어서 다니는 데이트 코스를 추천해 주세요.".into(),
-        answer: "1. 14:00–15:00 성수동 카페거리 [카페]\n".repeat(8),
-        place: Some("성수".into()),
-        season: None,
-        start: Some("14:00".into()),
-        end: Some("21:00".into()),
-        transport: None,
-        stops: Vec::new(),
-        legs: Vec::new(),
-        provider: Some("builtin".into()),
-        model: None,
-    }
-}
+use support::sample_course;
 
 fn bench(c: &mut Criterion) {
     let now: Timestamp = "2026-11-26T03:00:00Z".parse().unwrap();
@@ -48,7 +34,7 @@ fn bench(c: &mut Criterion) {
     });
 
     let page: Vec<Course> = (0..20)
-        .map(|i| Course { id: i, author: 1, created_at: "2026-11-26T21:00:00.000+09:00".into(), content: content(i as usize) })
+        .map(|i| Course { id: i, author: 1, created_at: "2026-11-26T21:00:00.000+09:00".into(), content: sample_course(i as usize, 8) })
         .collect();
     c.bench_function("serialize_page_of_20_courses", |b| b.iter(|| serde_json::to_vec(std::hint::black_box(&page)).unwrap()));
     let stored: Vec<Vec<u8>> = page.iter().map(|course| serde_json::to_vec(course).unwrap()).collect();
@@ -63,7 +49,7 @@ fn bench(c: &mut Criterion) {
     runtime.block_on(async {
         for author in 1..=50u64 {
             for i in 0..20 {
-                last = store.create_course(author, "2026-11-26T21:00:00.000+09:00".into(), content(i)).await.unwrap().id;
+                last = store.create_course(author, "2026-11-26T21:00:00.000+09:00".into(), sample_course(i, 8)).await.unwrap().id;
             }
         }
     });

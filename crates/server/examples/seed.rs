@@ -4,8 +4,11 @@
 
 use std::time::Instant;
 
-use fyd_core::course::CourseContent;
 use fyd_server::store::{NewUser, SledStore};
+use sample_course::sample_course;
+
+#[path = "../benches/support/sample_course.rs"]
+mod sample_course;
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
@@ -24,21 +27,7 @@ fn main() -> anyhow::Result<()> {
             created_at: "2026-11-26T12:00:00.000+09:00".into(),
         })
         .collect();
-    store.import(new_users, per_user, |i| CourseContent {
-        title: format!("성수·서울숲 가을 데이트 {i}"),
-        datetime: "오후 2시 ~ 오후 9시".into(),
-        question: "성수에서 가을에 오후 2시부터 오후 9시까지 걸어서 다니는 데이트 코스를 추천해 주세요.".into(),
-        answer: "1. 14:00–15:00 성수동 카페거리 [카페]\n".repeat(6),
-        place: Some("성수".into()),
-        season: None,
-        start: Some("14:00".into()),
-        end: Some("21:00".into()),
-        transport: None,
-        stops: Vec::new(),
-        legs: Vec::new(),
-        provider: Some("builtin".into()),
-        model: None,
-    })?;
+    store.import(new_users, per_user, |i| sample_course(i, 6))?;
     println!("seeded {users} users and {} courses in {:.1} s", users * per_user, started.elapsed().as_secs_f64());
     Ok(())
 }

@@ -4,8 +4,9 @@
 //! - `users`: user id → `UserRecord` (JSON); `user_emails`: lower-cased email → user id;
 //!   `user_nicknames`: lower-cased nickname → user id. The three change in one transaction.
 //! - `sessions`: session id → `SessionRecord` (JSON). A revoked session is removed.
-//! - `courses`: author id ++ course id → `Course` as its wire JSON, served without decoding, so a user's newest courses are one
-//!   reverse range scan; `course_owners`: course id → author id, for lookups by id.
+//! - `courses`: author id ++ course id → `Course` as its wire JSON (served without decoding),
+//!   so a user's newest courses are one reverse range scan; `course_owners`: course id →
+//!   author id, for lookups by id.
 //! - `quota`: user id ++ Seoul day ("YYYY-MM-DD") → units used (u32).
 //!
 //! An author's newest courses are also held in a read cache (`newest_pages.rs`), invalidated

@@ -241,13 +241,13 @@ fn main() {
             for &(_, transport) in &TRANSPORTS {
                 for window in WINDOWS {
                     cases += 1;
-                    let body = request(area.ko, season, window, transport, 0);
+                    let body = request(&area.ko, season, window, transport, 0);
                     let Some((req, content)) = course(&mut grid, &body) else {
                         refused.push(label(&body));
                         continue;
                     };
                     grade(&mut grid, &body, &req, &content, md);
-                    let other = request(area.ko, season, window, transport, 1);
+                    let other = request(&area.ko, season, window, transport, 1);
                     if let Some((_, second)) = course(&mut grid, &other) {
                         variants.of += 1;
                         let same = second.stops.iter().filter(|s| content.stops.iter().any(|f| f.name == s.name)).count();

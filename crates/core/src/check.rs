@@ -5,6 +5,7 @@
 //! sunset, no place twice, short walking legs. The built-in planner's courses are tested
 //! against it, and answers from an LLM are checked with it before anyone sees them.
 
+use crate::calendar::Day;
 use crate::catalogue::{catalogue, Category, Place};
 use crate::course::{parse_hhmm, CourseContent, LegMode, Transport};
 use crate::geo::MAX_WALK_LEG_M;
@@ -28,6 +29,7 @@ pub fn problems(content: &CourseContent, request: &PlanRequest) -> Vec<String> {
         return vec!["every stop needs arrive and leave as HH:MM".to_owned()];
     }
     let times: Vec<(u16, u16)> = times.into_iter().flatten().collect();
+    let day = Day::new(request.date, request.season);
     let (first, last) = (times[0].0, times[times.len() - 1].1);
     if first < request.start || first > request.start + GAP_SLACK_MINUTES {
         problems.push(format!("the course must start at {}, not {}", hhmm(request.start), hhmm(first)));
@@ -55,11 +57,8 @@ pub fn problems(content: &CourseContent, request: &PlanRequest) -> Vec<String> {
             problems.push(format!("{} ends before it starts", stop.name));
         }
         if let Some(place) = find_place(&stop.name) {
-            if !place.open_during(arrive, leave) {
+            if !place.open_for(day, arrive, leave) {
                 problems.push(format!("{} is not open from {} to {}", stop.name, stop.arrive, stop.leave));
-            }
-            if request.weekday().is_some_and(|day| place.closed_on.contains(&day)) {
-                problems.push(format!("{} is closed that day", stop.name));
             }
         }
         if stops[..i].iter().any(|other| other.name == stop.name) {
@@ -107,21 +106,17 @@ fn still_open_nearby(last: &Place, leave: u16, content: &CourseContent, request:
         if place.category == Category::Meal || content.stops.iter().any(|s| s.name == place.ko || s.name == place.en) {
             return false;
         }
-        if request.weekday().is_some_and(|day| place.closed_on.contains(&day)) {
-            return false;
-        }
         let leg = crate::geo::leg(last.position(), place.position(), request.transport);
         let arrive = leave + leg.minutes as u16;
         let reachable = match leg.mode {
             LegMode::Walk => leg.distance_m <= MAX_WALK_LEG_M,
             _ => leg.minutes <= 40,
         };
-        reachable && arrive + MIN_STAY <= request.end && place.open_during(arrive, arrive + MIN_STAY)
+        reachable && arrive + MIN_STAY <= request.end && place.open_for(Day::new(request.date, request.season), arrive, arrive + MIN_STAY)
     })
 }
 
 /// A catalogue place by its Korean or English name.
 pub fn find_place(name: &str) -> Option<&'static Place> {
-    let name = name.trim();
-    catalogue().places.iter().find(|p| p.ko == name || p.en.eq_ignore_ascii_case(name))
+    catalogue().find_place(name)
 }

@@ -10,6 +10,7 @@
 //! poem-openapi schemas; serde stays the single serialiser on the wire.
 
 pub mod account;
+pub mod calendar;
 pub mod catalogue;
 pub mod check;
 pub mod course;

@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use crate::calendar::Day;
 use crate::catalogue::{catalogue, Place};
 use crate::check::{self, find_place};
 use crate::course::{parse_hhmm, CourseContent, Transport};
@@ -59,8 +60,10 @@ pub fn candidates(request: &PlanRequest) -> Vec<&'static Place> {
     let Ok(area) = choose_area(catalogue(), request) else {
         return Vec::new();
     };
-    let mut places: Vec<&Place> =
-        pool(catalogue(), area, request).into_iter().filter(|p| p.open < request.end && p.close > request.start).collect();
+    let mut places: Vec<&Place> = pool(catalogue(), area, request)
+        .into_iter()
+        .filter(|p| p.hours.on(Day::new(request.date, request.season)).open.any_between(request.start, request.end))
+        .collect();
     places.sort_by(|a, b| {
         let d = |p: &Place| geo::distance_m((area.lat, area.lon), p.position());
         d(a).total_cmp(&d(b))
@@ -143,13 +146,12 @@ pub fn messages(request: &PlanRequest, candidates: &[&Place]) -> Vec<ChatMessage
     );
     for place in candidates {
         user.push_str(&format!(
-            "{} | {} | {} | {} | {}-{} | {} min | {:.4},{:.4}\n",
+            "{} | {} | {} | {} | {} | {} min | {:.4},{:.4}\n",
             place.id,
             place.ko,
             place.category.code(),
             if place.indoor { "in" } else { "out" },
-            hhmm(place.open),
-            hhmm(place.close.min(1440)),
+            place.hours.text(),
             place.stay,
             place.lat,
             place.lon
@@ -196,7 +198,7 @@ pub fn preview_stop(stop: &AnswerStop, request: &PlanRequest) -> Option<crate::c
         description: stop.note.clone().unwrap_or_default(),
         lat: place.lat,
         lon: place.lon,
-        map_url: crate::render::map_url(place.ko, place.lat, place.lon),
+        map_url: crate::render::map_url(&place.ko, place.lat, place.lon),
     })
 }
 

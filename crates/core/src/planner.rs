@@ -7,6 +7,7 @@
 //! the course reaches each meal on time and ends at the end, and each arrival is the previous
 //! departure plus the travel leg, so there are no idle gaps. See `docs/planner.md`.
 
+use crate::calendar::Day;
 use crate::catalogue::{catalogue, Area, Catalogue, Category, Place, Resolved};
 use crate::course::{Leg, LegMode, Season, Transport};
 use crate::geo;
@@ -94,7 +95,7 @@ pub fn plan(request: &PlanRequest) -> Result<Plan<'static>, PlanError> {
 pub fn plan_with<'a>(catalogue: &'a Catalogue, request: &PlanRequest) -> Result<Plan<'a>, PlanError> {
     let area = choose_area(catalogue, request)?;
     let sunset = sunset(request.season, request.date);
-    let base_seed = seed(area.id, request);
+    let base_seed = seed(&area.id, request);
     let pool = pool(catalogue, area, request);
     let area_index = catalogue.areas.iter().position(|a| std::ptr::eq(a, area)).expect("the area is in the catalogue");
     // Greedy choices can paint a course into a corner (nothing open late nearby, a meal
@@ -112,6 +113,7 @@ pub fn plan_with<'a>(catalogue: &'a Catalogue, request: &PlanRequest) -> Result<
             seed: splitmix64(base_seed ^ attempt),
             stops: Vec::new(),
             legs: Vec::new(),
+            day: Day::new(request.date, request.season),
         };
         planner.fill();
         if planner.stops.is_empty() {
@@ -141,6 +143,8 @@ const ATTEMPTS: u64 = 8;
 pub fn choose_area<'a>(catalogue: &'a Catalogue, request: &PlanRequest) -> Result<&'a Area, PlanError> {
     match catalogue.resolve(&request.place) {
         Ok(Resolved::Area(area)) => Ok(area),
+        Ok(Resolved::Place(place)) => Ok(&catalogue.areas[place.area]),
+        Ok(Resolved::Spot(spot)) => Ok(&catalogue.areas[spot.area]),
         Ok(Resolved::City(city)) => {
             let mut ranked: Vec<&Area> = city.areas.iter().map(|&i| &catalogue.areas[i]).collect();
             let fit = |area: &Area| {
@@ -169,7 +173,7 @@ pub fn pool<'a>(catalogue: &'a Catalogue, area: &'a Area, request: &PlanRequest)
         .iter()
         .filter(|other| std::ptr::eq(*other, area) || geo::distance_m((area.lat, area.lon), (other.lat, other.lon)) <= reach)
         .flat_map(|other| catalogue.places_of(other))
-        .filter(|place| weekday.is_none_or(|day| !place.closed_on.contains(&day)))
+        .filter(|place| weekday.is_none_or(|_| !place.hours.on(Day::new(request.date, request.season)).open.is_empty()))
         .collect()
 }
 
@@ -191,6 +195,7 @@ struct Planner<'a, 'r> {
     seed: u64,
     stops: Vec<PlannedStop<'a>>,
     legs: Vec<Leg>,
+    day: Day,
 }
 
 struct Candidate<'a> {
@@ -318,7 +323,7 @@ impl<'a> Planner<'a, '_> {
             let arrive = leave + leg.minutes as u16;
             (leg.mode != LegMode::Walk || leg.distance_m <= geo::MAX_WALK_LEG_M)
                 && arrive + MIN_STAY <= self.request.end
-                && next.open_during(arrive, arrive + MIN_STAY)
+                && next.open_for(self.day, arrive, arrive + MIN_STAY)
         })
     }
 
@@ -340,8 +345,11 @@ impl<'a> Planner<'a, '_> {
                 stay = room;
             }
         }
-        let stay = stay.clamp(shortest, longest).min(end - arrive).min(place.close.saturating_sub(arrive));
-        (stay >= shortest.min(end - arrive) && stay >= MIN_STAY && place.open_during(arrive, arrive + stay)).then_some(stay)
+        let stay = stay
+            .clamp(shortest, longest)
+            .min(end - arrive)
+            .min(place.hours.on(self.day).open.closes_after(arrive).unwrap_or(0).saturating_sub(arrive));
+        (stay >= shortest.min(end - arrive) && stay >= MIN_STAY && place.open_for(self.day, arrive, arrive + stay)).then_some(stay)
     }
 
     fn score(&self, place: &Place, slot: Slot, arrive: u16, leg: Option<&Leg>) -> Option<f64> {
@@ -351,12 +359,12 @@ impl<'a> Planner<'a, '_> {
         let base = match (slot, place.category) {
             (Slot::Lunch | Slot::Dinner, Meal) => 2.0,
             (Slot::Lunch | Slot::Dinner, _) | (_, Meal) => return None,
-            (Slot::Night, NightView) => 3.0,
+            (Slot::Night, NightView | Sunset) => 3.0,
             (Slot::Night, Walk) if !place.indoor => 2.2,
             (Slot::Night, Bar) if dinner_behind => 1.2,
             (Slot::Night, _) => return None,
             (Slot::Free, NightView) if self.needs.night => return None,
-            (Slot::Free, NightView) => 0.8,
+            (Slot::Free, NightView | Sunset) => 0.8,
             (Slot::Free, Bar) if arrive >= 18 * 60 + 30 && dinner_behind && count(Bar) == 0 => 1.5,
             (Slot::Free, Bar) => return None,
             (Slot::Free, Cafe) if count(Cafe) >= 2 => return None,
@@ -400,10 +408,10 @@ impl<'a> Planner<'a, '_> {
             }
             Some(_) => {}
         }
-        if self.request.date.is_none() && !place.closed_on.is_empty() {
+        if self.request.date.is_none() && !place.hours.usual(self.request.season).closed_days.is_empty() {
             score -= 0.6; // the weekday is unknown: prefer places open every day
         }
-        Some(score + jitter(self.seed, place.id))
+        Some(score + jitter(self.seed, &place.id))
     }
 
     /// Lets the last stop run to the end when it can, so the course does not stop early.
@@ -411,7 +419,8 @@ impl<'a> Planner<'a, '_> {
         let end = self.request.end;
         if let Some(last) = self.stops.last_mut() {
             let longest = last.arrive + longest_stay(last.place);
-            last.leave = last.leave.max(end.min(longest).min(last.place.close));
+            last.leave =
+                last.leave.max(end.min(longest).min(last.place.hours.on(self.day).open.closes_after(last.arrive).unwrap_or(last.leave)));
         }
     }
 }

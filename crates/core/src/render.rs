@@ -50,11 +50,11 @@ pub fn build_course(
             description: v.note.clone().filter(|n| !n.trim().is_empty()).unwrap_or_else(|| describe(v.place, request)),
             lat: v.place.lat,
             lon: v.place.lon,
-            map_url: map_url(v.place.ko, v.place.lat, v.place.lon),
+            map_url: map_url(&v.place.ko, v.place.lat, v.place.lon),
         })
         .collect();
     let mut content = CourseContent {
-        title: title(area.ko, area.en, request),
+        title: title(&area.ko, &area.en, request),
         datetime: datetime(request),
         question: question(request),
         answer: String::new(),
@@ -72,23 +72,24 @@ pub fn build_course(
     content
 }
 
-pub fn place_name(place: &Place, lang: Lang) -> &'static str {
+pub fn place_name(place: &Place, lang: Lang) -> &str {
     match lang {
-        Lang::Ko => place.ko,
-        Lang::En => place.en,
+        Lang::Ko => &place.ko,
+        Lang::En => &place.en,
     }
 }
 
 fn describe(place: &Place, request: &PlanRequest) -> String {
     let text = match request.lang {
-        Lang::Ko => place.desc_ko,
-        Lang::En => place.desc_en,
+        Lang::Ko => &place.desc_ko,
+        Lang::En => &place.desc_en,
     };
-    if request.date.is_some() || place.closed_on.is_empty() {
+    let closed_days = &place.hours.usual(request.season).closed_days;
+    if request.date.is_some() || closed_days.is_empty() {
         return text.to_owned();
     }
     // Without a date the weekday is unknown: say when the place is closed.
-    let days: Vec<&str> = place.closed_on.iter().map(|d| weekday_name(*d, request.lang)).collect();
+    let days: Vec<&str> = closed_days.iter().map(|d| weekday_name(*d, request.lang)).collect();
     match request.lang {
         Lang::Ko => format!("{text} ({} 휴무)", days.join("·")),
         Lang::En => format!("{text} (closed {})", days.join(", ")),

@@ -25,7 +25,7 @@ fn every_area_season_transport_and_window_gives_a_course_that_keeps_every_rule()
             for transport in TRANSPORTS {
                 for (start, end) in WINDOWS {
                     for variant in [0, 1] {
-                        let mut req = request(area.ko, season, start, end, transport);
+                        let mut req = request(&area.ko, season, start, end, transport);
                         req.variant = variant;
                         count += 1;
                         match plan(&req) {
@@ -67,7 +67,7 @@ fn the_same_input_gives_the_same_course_and_another_variant_a_different_one() {
     let mut differing = 0;
     let areas = &catalogue().areas;
     for area in areas {
-        let req = request(area.ko, Season::Spring, 13 * 60, 21 * 60, Transport::Public);
+        let req = request(&area.ko, Season::Spring, 13 * 60, 21 * 60, Transport::Public);
         let first = course_content(&plan(&req).unwrap(), &req);
         assert_eq!(first, course_content(&plan(&req).unwrap(), &req), "{} is not deterministic", area.id);
         let other = PlanRequest { variant: 1, ..req.clone() };
@@ -132,7 +132,7 @@ fn summer_middays_lean_indoor_and_winter_evenings_too() {
     let mut indoor_midday = 0;
     let mut total = 0;
     for area in &catalogue().areas {
-        let req = request(area.ko, Season::Summer, 12 * 60, 17 * 60, Transport::Public);
+        let req = request(&area.ko, Season::Summer, 12 * 60, 17 * 60, Transport::Public);
         for stop in course_content(&plan(&req).unwrap(), &req).stops {
             let place = find_place(&stop.name).unwrap();
             if stop.arrive.as_str() >= "12:30" && stop.arrive.as_str() < "16:00" {

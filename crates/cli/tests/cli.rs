@@ -93,14 +93,14 @@ fn join_recommend_list_show_delete_logout() {
     let output = env.fyd().args(RECOMMEND).output().unwrap();
     assert!(output.status.success());
     let (stdout, stderr) = (String::from_utf8(output.stdout).unwrap(), String::from_utf8(output.stderr).unwrap());
-    assert!(stdout.contains("성수·서울숲 가을 데이트") && stdout.contains("14:00–"), "{stdout}");
+    assert!(stdout.contains("성수 가을 데이트") && stdout.contains("14:00–"), "{stdout}");
     assert!(stdout.contains("https://map.kakao.com/link/map/"), "{stdout}");
     assert!(stderr.contains("4 recommendation(s) left today"), "{stderr}");
     let id: u64 = stderr.split("Saved as course ").nth(1).unwrap().split_whitespace().next().unwrap().parse().unwrap();
 
     let listed = env.stdout(&["list"]);
     let line: Vec<&str> = listed.lines().next().unwrap().split('\t').collect();
-    assert_eq!((line[0], line[1], line[2]), (id.to_string().as_str(), "성수·서울숲 가을 데이트", "오후 2시 ~ 오후 9시"));
+    assert_eq!((line[0], line[1], line[2]), (id.to_string().as_str(), "성수 가을 데이트", "오후 2시 ~ 오후 9시"));
 
     let shown = env.stdout(&["show", &id.to_string()]);
     assert!(shown.contains(&format!("#{id}")) && shown.contains("다음 장소까지"), "{shown}");

@@ -58,6 +58,20 @@ pub struct Stop {
     pub lat: f64,
     pub lon: f64,
     pub map_url: String,
+    /// For a meal: one or two other places to eat nearby, in case this one is full or closed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "openapi", oai(default, skip_serializing_if_is_empty))]
+    pub alternatives: Vec<Alternative>,
+}
+
+/// A nearby place of the same kind as a stop.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+pub struct Alternative {
+    pub name: String,
+    /// Straight-line distance from the stop.
+    pub distance_m: u32,
+    pub map_url: String,
 }
 
 /// Travel between two consecutive stops.
@@ -107,6 +121,11 @@ pub struct CourseContent {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", oai(default))]
     pub legs: Vec<Leg>,
+    /// What the couple should know about the course as a whole: a highlight left out because it
+    /// is closed that day, a rule the planner had to relax.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "openapi", oai(default, skip_serializing_if_is_empty))]
+    pub notes: Vec<String>,
     /// Who planned it: "builtin" or an LLM provider.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider: Option<String>,
@@ -166,6 +185,20 @@ pub fn validate_content(content: &CourseContent) -> Result<(), FieldErrors> {
     errors.finish(())
 }
 
+/// "HH:MM" of minutes after the date's midnight; times past the next midnight wrap ("01:30"),
+/// and a course that ends exactly at midnight ends at "24:00".
+pub fn hhmm(minutes: u16) -> String {
+    let minutes = if minutes > 1440 { minutes - 1440 } else { minutes };
+    format!("{:02}:{:02}", minutes / 60, minutes % 60)
+}
+
+/// A stop's "HH:MM" read inside a window starting at `start`: a time more than an hour before
+/// the start belongs to the next morning (a date from 20:00 to 01:00 has stops at "00:30").
+pub fn minutes_in_window(text: &str, start: u16) -> Option<u16> {
+    let minutes = parse_hhmm(text)?;
+    Some(if minutes + 60 < start { minutes + 1440 } else { minutes })
+}
+
 /// Minutes after midnight of a 24-hour "HH:MM" (24:00 allowed, for a course ending at midnight).
 pub fn parse_hhmm(text: &str) -> Option<u16> {
     let (h, m) = text.split_once(':')?;
@@ -193,6 +226,7 @@ mod tests {
             transport: None,
             stops: vec![],
             legs: vec![],
+            notes: vec![],
             provider: None,
             model: None,
         }
@@ -226,5 +260,9 @@ mod tests {
         assert_eq!(parse_hhmm("24:00"), Some(1440));
         assert_eq!(parse_hhmm("24:01"), None);
         assert_eq!(parse_hhmm("9:00"), None);
+        assert_eq!(hhmm(1440), "24:00");
+        assert_eq!(hhmm(1500), "01:00");
+        assert_eq!(minutes_in_window("00:30", 20 * 60), Some(1470));
+        assert_eq!(minutes_in_window("10:30", 10 * 60), Some(630));
     }
 }

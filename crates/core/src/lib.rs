@@ -10,6 +10,7 @@
 //! poem-openapi schemas; serde stays the single serialiser on the wire.
 
 pub mod account;
+pub mod anchor;
 pub mod calendar;
 pub mod catalogue;
 pub mod check;
@@ -20,6 +21,7 @@ pub mod llm;
 pub mod planner;
 pub mod render;
 pub mod request;
+pub mod rules;
 pub mod wire;
 
 pub use fields::FieldErrors;

@@ -8,16 +8,18 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::calendar::Day;
-use crate::catalogue::{catalogue, Place};
-use crate::check::{self, find_place};
-use crate::course::{parse_hhmm, CourseContent, Transport};
+use crate::anchor;
+use crate::calendar::{self, Day};
+use crate::catalogue::{Catalogue, Place};
+use crate::check;
+use crate::course::{hhmm, minutes_in_window, CourseContent};
 use crate::geo;
-use crate::planner::{choose_area, pool, sunset, Needs, DINNER, LUNCH};
+use crate::planner::{meal_alternatives, pool, PlannedStop};
 use crate::render::{build_course, question, season_name, Visit};
-use crate::request::{hhmm, Lang, PlanRequest};
+use crate::request::{Lang, PlanRequest};
+use crate::rules::{self, Needs};
 
-/// The most candidate places put in a prompt (the nearest to the area's centre).
+/// The most candidate places put in a prompt (the nearest to the anchor).
 pub const MAX_CANDIDATES: usize = 60;
 /// `provider` of a course that fell back to the built-in planner after the model failed.
 pub const FALLBACK_PROVIDER: &str = "builtin-fallback";
@@ -55,19 +57,12 @@ pub struct Answer {
     pub summary: Option<String>,
 }
 
-/// The places the model may choose from: the planner's pool, open at some time in the window.
-pub fn candidates(request: &PlanRequest) -> Vec<&'static Place> {
-    let Ok(area) = choose_area(catalogue(), request) else {
+/// The places the model may choose from: the planner's pool near the anchor, nearest first.
+pub fn candidates<'c>(catalogue: &'c Catalogue, request: &PlanRequest) -> Vec<&'c Place> {
+    let Ok(anchor) = anchor::resolve(catalogue, request) else {
         return Vec::new();
     };
-    let mut places: Vec<&Place> = pool(catalogue(), area, request)
-        .into_iter()
-        .filter(|p| p.hours.on(Day::new(request.date, request.season)).open.any_between(request.start, request.end))
-        .collect();
-    places.sort_by(|a, b| {
-        let d = |p: &Place| geo::distance_m((area.lat, area.lon), p.position());
-        d(a).total_cmp(&d(b))
-    });
+    let mut places = pool(catalogue, &anchor, request);
     places.truncate(MAX_CANDIDATES);
     places
 }
@@ -98,37 +93,35 @@ pub fn answer_schema() -> Value {
     })
 }
 
-/// The conversation that asks for a course.
-pub fn messages(request: &PlanRequest, candidates: &[&Place]) -> Vec<ChatMessage> {
-    let sunset = sunset(request.season, request.date);
+/// The conversation that asks for a course. The rules are [`rules::statements`], the same
+/// ones the answer is checked against.
+pub fn messages(catalogue: &Catalogue, request: &PlanRequest, candidates: &[&Place]) -> Vec<ChatMessage> {
+    let day = Day::new(request.date, request.season);
+    let anchor = anchor::resolve(catalogue, request).ok();
+    let sunset = anchor.map_or(18 * 60 + 30, |a| calendar::sunset(day.reference_date(), a.lat, a.lon));
     let needs = Needs::of(request.start, request.end, sunset);
     let language = match request.lang {
         Lang::Ko => "Korean",
         Lang::En => "English",
     };
     let travel = match request.transport {
-        Transport::Walk => "on foot only: walking legs under 2 km (about 70 m a minute)",
-        Transport::Public => "by public transport: walk under 1 km, otherwise allow 12 minutes plus 3 minutes a kilometre",
-        Transport::Car => "by car: walk under 1 km, otherwise allow 10 minutes of parking plus 2.5 minutes a kilometre",
+        crate::course::Transport::Walk => "on foot only: walking legs under 2 km (about 70 m a minute)",
+        crate::course::Transport::Public => "by public transport: walk under 1 km, otherwise allow 12 minutes plus 3 minutes a kilometre",
+        crate::course::Transport::Car => "by car: walk under 1 km, otherwise allow 10 minutes of parking plus 2.5 minutes a kilometre",
     };
-    let mut rules = vec![
-        format!(
-            "The first stop starts at {} and the last ends by {} (no more than 30 minutes before).",
-            hhmm(request.start),
-            hhmm(request.end)
-        ),
-        "Times only move forward; leave time to travel between stops and no idle gaps.".to_owned(),
-        "Every place must be open for the whole visit (see its hours); never use a place twice.".to_owned(),
-        format!("Travel {travel}."),
-    ];
-    if needs.lunch {
-        rules.push(format!("Lunch at a meal place starting between {} and {}.", hhmm(LUNCH.0 - 15), hhmm(LUNCH.1)));
-    }
-    if needs.dinner {
-        rules.push(format!("Dinner at a meal place starting between {} and {}.", hhmm(DINNER.0 - 15), hhmm(DINNER.1)));
-    }
-    if needs.night {
-        rules.push(format!("Sunset is at {}: stay at a nightview, walk or bar place until at least 20 minutes after it.", hhmm(sunset)));
+    let mut rules = rules::statements(request, &needs, sunset, rules::max_stops(request.start, request.end));
+    rules.push(format!("Travel {travel}."));
+    if let Some(anchor) = &anchor {
+        rules.push(format!(
+            "The course is anchored on {} ({:.4},{:.4}): the first stop within {} m of it.",
+            anchor.name(Lang::Ko),
+            anchor.lat,
+            anchor.lon,
+            if request.transport == crate::course::Transport::Walk { rules::FIRST_STOP_WALK_M } else { rules::FIRST_STOP_RIDE_M }
+        ));
+        if let Some(place) = anchor.place {
+            rules.push(format!("The couple named {} ({}): include it if it is open.", place.ko, place.id));
+        }
     }
     let system = format!(
         "You plan date courses in Korea for couples. Choose only from the candidate places, by id. \
@@ -137,7 +130,7 @@ pub fn messages(request: &PlanRequest, candidates: &[&Place]) -> Vec<ChatMessage
         rules.join("\n- ")
     );
     let mut user = format!(
-        "{}\nSeason: {}. {}Window {}–{}.\nCandidates (id | name | category | in/out | hours | typical stay | lat,lon):\n",
+        "{}\nSeason: {}. {}Window {}–{}.\nCandidates (id | name | category | in/out | opening hours | typical stay | lat,lon):\n",
         question(request),
         season_name(request.season, Lang::En),
         request.date.map(|d| format!("Date {d} ({:?}). ", d.weekday())).unwrap_or_default(),
@@ -182,14 +175,17 @@ pub fn parse_answer(text: &str) -> Result<Answer, String> {
 }
 
 /// The catalogue place a stop names: by id, else by name.
-pub fn place_of(stop: &AnswerStop) -> Option<&'static Place> {
-    catalogue().place(stop.place_id.trim()).or_else(|| stop.name.as_deref().and_then(find_place)).or_else(|| find_place(&stop.place_id))
+pub fn place_of<'c>(catalogue: &'c Catalogue, stop: &AnswerStop) -> Option<&'c Place> {
+    catalogue
+        .place(stop.place_id.trim())
+        .or_else(|| stop.name.as_deref().and_then(|n| catalogue.find_place(n)))
+        .or_else(|| catalogue.find_place(&stop.place_id))
 }
 
 /// A stop to show while the answer is still streaming: catalogue facts, the model's times.
-pub fn preview_stop(stop: &AnswerStop, request: &PlanRequest) -> Option<crate::course::Stop> {
-    let place = place_of(stop)?;
-    let (arrive, leave) = (parse_hhmm(stop.arrive.trim())?, parse_hhmm(stop.leave.trim())?);
+pub fn preview_stop(catalogue: &Catalogue, stop: &AnswerStop, request: &PlanRequest) -> Option<crate::course::Stop> {
+    let place = place_of(catalogue, stop)?;
+    let (arrive, leave) = (minutes_in_window(stop.arrive.trim(), request.start)?, minutes_in_window(stop.leave.trim(), request.start)?);
     Some(crate::course::Stop {
         name: crate::render::place_name(place, request.lang).to_owned(),
         category: place.category.code().to_owned(),
@@ -199,42 +195,66 @@ pub fn preview_stop(stop: &AnswerStop, request: &PlanRequest) -> Option<crate::c
         lat: place.lat,
         lon: place.lon,
         map_url: crate::render::map_url(&place.ko, place.lat, place.lon),
+        alternatives: Vec::new(),
     })
 }
 
 /// Turns an answer into a course and checks it: `Err` lists every problem, in words the model
 /// can act on.
-pub fn course_from_answer(answer: &Answer, request: &PlanRequest, provider: &str, model: &str) -> Result<CourseContent, Vec<String>> {
-    let area = choose_area(catalogue(), request).map_err(|err| vec![err.to_string()])?;
-    let allowed = candidates(request);
+pub fn course_from_answer(
+    catalogue: &Catalogue,
+    answer: &Answer,
+    request: &PlanRequest,
+    provider: &str,
+    model: &str,
+) -> Result<CourseContent, Vec<String>> {
+    let anchor = anchor::resolve(catalogue, request).map_err(|err| vec![err.to_string()])?;
+    let allowed = candidates(catalogue, request);
+    let day = Day::new(request.date, request.season);
     let mut problems = Vec::new();
-    let mut visits = Vec::new();
+    let mut planned = Vec::new();
+    let mut notes = Vec::new();
     for stop in &answer.stops {
-        let Some(place) = place_of(stop) else {
+        let Some(place) = place_of(catalogue, stop) else {
             problems.push(format!("{:?} is not one of the candidate places", stop.place_id));
             continue;
         };
         if !allowed.iter().any(|p| std::ptr::eq(*p, place)) {
             problems.push(format!("{} ({}) is not one of the candidate places", place.ko, place.id));
         }
-        match (parse_hhmm(stop.arrive.trim()), parse_hhmm(stop.leave.trim())) {
-            (Some(arrive), Some(leave)) => visits.push(Visit { place, arrive, leave, note: stop.note.clone() }),
+        match (minutes_in_window(stop.arrive.trim(), request.start), minutes_in_window(stop.leave.trim(), request.start)) {
+            (Some(arrive), Some(leave)) => {
+                planned.push(PlannedStop { place, arrive, leave });
+                notes.push(stop.note.clone());
+            }
             _ => problems.push(format!("{}: arrive and leave must be HH:MM", place.ko)),
         }
     }
-    if visits.is_empty() {
+    if planned.is_empty() {
         problems.push("the course has no usable stops".into());
     }
     if !problems.is_empty() {
         return Err(problems);
     }
-    let legs = visits.windows(2).map(|pair| geo::leg(pair[0].place.position(), pair[1].place.position(), request.transport)).collect();
-    let course = build_course(area, &visits, legs, request, provider, Some(model.to_owned()), sunset(request.season, request.date));
-    let found = check::problems(&course, request);
+    let visits: Vec<Visit> = planned
+        .iter()
+        .zip(notes)
+        .map(|(s, note)| Visit {
+            place: s.place,
+            arrive: s.arrive,
+            leave: s.leave,
+            note,
+            alternatives: meal_alternatives(catalogue, s.place, s.arrive, s.leave, day, request, &planned),
+        })
+        .collect();
+    let legs = planned.windows(2).map(|pair| geo::leg(pair[0].place.position(), pair[1].place.position(), request.transport)).collect();
+    let sunset = calendar::sunset(day.reference_date(), anchor.lat, anchor.lon);
+    let course = build_course(&anchor, &visits, legs, request, provider, Some(model.to_owned()), sunset, Vec::new());
+    let found = check::problems(catalogue, &course, request);
     if found.is_empty() {
         Ok(course)
     } else {
-        Err(found)
+        Err(found.into_iter().map(|p| p.message).collect())
     }
 }
 
@@ -305,7 +325,8 @@ impl StopScanner {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::course::Season;
+    use crate::catalogue::catalogue;
+    use crate::course::{Season, Transport};
     use crate::planner::plan;
     use proptest::prelude::*;
 
@@ -319,12 +340,13 @@ mod tests {
             transport: Transport::Walk,
             lang: Lang::Ko,
             variant: 0,
+            indoor: false,
         }
     }
 
     /// The answer a good model would give: the built-in plan, as JSON.
     fn good_answer(req: &PlanRequest) -> String {
-        let p = plan(req).unwrap();
+        let p = plan(catalogue(), req).unwrap();
         let stops: Vec<Value> = p
             .stops
             .iter()
@@ -337,7 +359,7 @@ mod tests {
     fn a_good_answer_becomes_a_checked_course_with_catalogue_facts() {
         let req = request();
         let answer = parse_answer(&format!("```json\n{}\n```", good_answer(&req))).unwrap();
-        let course = course_from_answer(&answer, &req, "openai", "test-model").unwrap();
+        let course = course_from_answer(catalogue(), &answer, &req, "openai", "test-model").unwrap();
         assert_eq!(course.provider.as_deref(), Some("openai"));
         assert_eq!(course.model.as_deref(), Some("test-model"));
         assert!(course.stops.iter().all(|s| s.map_url.starts_with("https://map.kakao.com/") && s.description == "좋아요"));
@@ -353,19 +375,19 @@ mod tests {
             ],
             summary: None,
         };
-        let problems = course_from_answer(&answer, &req, "openai", "m").unwrap_err();
+        let problems = course_from_answer(catalogue(), &answer, &req, "openai", "m").unwrap_err();
         assert!(problems.iter().any(|p| p.contains("atlantis")), "{problems:?}");
         let only_forest = Answer { stops: answer.stops[..1].to_vec(), summary: None };
-        let problems = course_from_answer(&only_forest, &req, "openai", "m").unwrap_err();
+        let problems = course_from_answer(catalogue(), &only_forest, &req, "openai", "m").unwrap_err();
         assert!(problems.iter().any(|p| p.contains("must start at 14:00")), "{problems:?}");
     }
 
     #[test]
     fn the_prompt_names_candidates_rules_and_the_window() {
         let req = request();
-        let found = candidates(&req);
+        let found = candidates(catalogue(), &req);
         assert!(!found.is_empty() && found.len() <= MAX_CANDIDATES);
-        let messages = messages(&req, &found);
+        let messages = messages(catalogue(), &req, &found);
         assert_eq!(messages[0].role, "system");
         assert!(messages[0].content.contains("Dinner") && messages[0].content.contains("Sunset"));
         assert!(messages[1].content.contains("seoul-forest | 서울숲"));

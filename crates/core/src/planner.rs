@@ -1,31 +1,54 @@
 //! The built-in planner: from a [`PlanRequest`] to a timed course over the catalogue.
 //!
-//! It walks the couple's window from the start, filling one slot at a time. Each slot has a
-//! kind — a meal (lunch 11:00–13:30, dinner 17:00–19:30, when the window covers them), a
-//! night stop (after the season's sunset), or a free stop — and the best open, reachable,
-//! unused place of that kind wins. Stays stretch or shrink (60–150% of the typical stay) so
-//! the course reaches each meal on time and ends at the end, and each arrival is the previous
-//! departure plus the travel leg, so there are no idle gaps. See `docs/planner.md`.
+//! A date course is a small orienteering problem with time windows: choose and order places
+//! that please the couple most, each visited while open, with travel between them, inside the
+//! couple's window. fyd's instances are small (a hundred candidates, four to eight stops), so
+//! the planner runs a **beam search** over the course in time order:
+//!
+//! 1. **Anchor and pool.** The course is anchored on the most specific thing the couple named
+//!    ([`crate::anchor`]); the candidates are the allowed places near it (on foot within
+//!    [`rules::WALK_RADIUS_M`]), open at some point of the window on that day.
+//! 2. **Slots.** The time decides what the next stop is for: lunch near 12:00 and dinner near
+//!    18:00 when the window covers them (dinner first for a date starting at 17:00–19:30), a
+//!    night stop once it is dark, a sunset place around sunset, else a free stop.
+//! 3. **Pace.** A free stop's visit is sized so the stops still to come before the next meal (or
+//!    the end) each take about [`rules::PACE_MINUTES`] with travel — within what the place
+//!    takes ([`rules::stay_range`]), its hours, and the winter-evening cap.
+//! 4. **Search.** Each partial course keeps its best few continuations by score (season,
+//!    hour, variety, travel, distance from the anchor, a deterministic jitter); hard rules
+//!    (hours, no zig-zag, walking share, one café too many…) prune. The best finished courses
+//!    are rendered and held to [`crate::check`]; the first that keeps every rule wins.
+//! 5. **Relax or refuse.** If none does, the planner relaxes [`Rule::RELAXABLE`] rules one at a
+//!    time, saying so in the course; if still none, it refuses with [`PlanError::NoCourse`].
+//!
+//! Same input, same course: nothing is random, only hashed. A `variant` other than 0 avoids
+//! the places of the default course where the area has alternatives.
 
-use crate::calendar::Day;
-use crate::catalogue::{catalogue, Area, Catalogue, Category, Place, Resolved};
-use crate::course::{Leg, LegMode, Season, Transport};
-use crate::geo;
-use crate::request::PlanRequest;
+use std::sync::Arc;
 
-pub const LUNCH: (u16, u16) = (11 * 60, 13 * 60 + 30);
-pub const DINNER: (u16, u16) = (17 * 60, 19 * 60 + 30);
-/// A meal may start this many minutes before its window opens.
-pub const MEAL_EARLY: u16 = 15;
-/// A stop shorter than this is not worth the trip.
-pub const MIN_STAY: u16 = 30;
-/// A course ends at most this long before the couple's end.
-pub const END_SLACK: u16 = 30;
-/// Nearby areas a transit or car course may reach into (centre to centre).
-const PUBLIC_REACH_M: f64 = 5_000.0;
+use crate::anchor::{self, Anchor, UnknownPlace};
+use crate::calendar::{self, Day};
+use crate::catalogue::{Catalogue, Category, Place, Usual};
+use crate::check;
+use crate::course::{hhmm, Alternative, CourseContent, Leg, LegMode, Season, Transport};
+use crate::geo::{self, distance_m};
+use crate::render::{self, Visit};
+use crate::request::{Lang, PlanRequest};
+use crate::rules::{self, Needs, Rule};
+
+/// Candidates kept for transit and car courses (the nearest to the anchor).
+const MAX_POOL: usize = 110;
+/// How far transit and car courses may reach from the anchor.
+const PUBLIC_REACH_M: f64 = 7_000.0;
 const CAR_REACH_M: f64 = 12_000.0;
-/// A walking course keeps within this distance of its first stop (straight line).
-const WALK_RADIUS_M: f64 = 2_000.0;
+/// Partial courses kept at each step, and continuations tried from each.
+const BEAM_WIDTH: usize = 7;
+const BRANCHES: usize = 5;
+/// When lunch and dinner are aimed at.
+const LUNCH_TARGET: u16 = 12 * 60;
+const DINNER_TARGET: u16 = 18 * 60;
+/// Meal alternatives lie within this of the meal (a short walk).
+const ALTERNATIVE_M: f64 = 700.0;
 
 #[derive(Debug, Clone)]
 pub struct PlannedStop<'a> {
@@ -36,145 +59,130 @@ pub struct PlannedStop<'a> {
 
 #[derive(Debug, Clone)]
 pub struct Plan<'a> {
-    pub area: &'a Area,
+    pub anchor: Anchor<'a>,
     pub stops: Vec<PlannedStop<'a>>,
     /// `legs[i]` joins `stops[i]` and `stops[i + 1]`.
     pub legs: Vec<Leg>,
-    /// Sunset for the date or season, minutes after midnight.
+    /// Sunset at the anchor on the day, minutes after midnight.
     pub sunset: u16,
+    /// What the couple should know: closed highlights, relaxed rules.
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum PlanError {
-    #[error("fyd cannot plan a date in {place:?} yet")]
-    UnknownPlace { place: String, suggestions: Vec<String> },
-    #[error("nothing in {area} is open between {start} and {end}; try other hours")]
-    NothingOpen { area: String, start: String, end: String },
+    #[error(transparent)]
+    UnknownPlace(#[from] UnknownPlace),
+    #[error("no course near {place} from {start} to {end} keeps fyd's rules (too little is open then); try other hours or a nearby area")]
+    NoCourse { place: String, start: String, end: String },
 }
 
-/// What the window asks for: which meals, and whether it runs past sunset.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Needs {
-    pub lunch: bool,
-    pub dinner: bool,
-    pub night: bool,
-}
-
-impl Needs {
-    pub fn of(start: u16, end: u16, sunset: u16) -> Self {
-        Self {
-            lunch: start <= 12 * 60 + 30 && end >= 13 * 60 + 30,
-            dinner: start <= 18 * 60 + 30 && end >= 19 * 60 + 30,
-            night: end >= sunset + 45,
+/// Plans a course with the built-in catalogue.
+pub fn plan<'a>(catalogue: &'a Catalogue, request: &PlanRequest) -> Result<Plan<'a>, PlanError> {
+    let anchor = anchor::resolve(catalogue, request)?;
+    let day = Day::new(request.date, request.season);
+    let sunset = calendar::sunset(day.reference_date(), anchor.lat, anchor.lon);
+    let mut search = Search::new(catalogue, request, anchor, day, sunset);
+    if request.variant > 0 {
+        // Another variant of the same request avoids the default course's places.
+        let default = PlanRequest { variant: 0, ..request.clone() };
+        let mut first = Search::new(catalogue, &default, anchor, day, sunset);
+        if let Some(plan) = first.best() {
+            search.avoid = plan.stops.iter().map(|s| s.place as *const Place).collect();
         }
     }
-}
-
-/// Sunset in Seoul, minutes after midnight: from the date when there is one (a sine fit of
-/// the year, within about 10 minutes), else typical for the season.
-pub fn sunset(season: Season, date: Option<jiff::civil::Date>) -> u16 {
-    match date {
-        Some(date) => {
-            let day = f64::from(date.day_of_year());
-            let swing = (2.0 * std::f64::consts::PI * (day - 81.0) / 365.0).sin();
-            (18.0 * 60.0 + 37.0 + 80.0 * swing).round() as u16
-        }
-        None => match season {
-            Season::Spring => 19 * 60 + 5,
-            Season::Summer => 19 * 60 + 45,
-            Season::Fall => 18 * 60,
-            Season::Winter => 17 * 60 + 25,
-        },
-    }
-}
-
-pub fn plan(request: &PlanRequest) -> Result<Plan<'static>, PlanError> {
-    plan_with(catalogue(), request)
-}
-
-pub fn plan_with<'a>(catalogue: &'a Catalogue, request: &PlanRequest) -> Result<Plan<'a>, PlanError> {
-    let area = choose_area(catalogue, request)?;
-    let sunset = sunset(request.season, request.date);
-    let base_seed = seed(&area.id, request);
-    let pool = pool(catalogue, area, request);
-    let area_index = catalogue.areas.iter().position(|a| std::ptr::eq(a, area)).expect("the area is in the catalogue");
-    // Greedy choices can paint a course into a corner (nothing open late nearby, a meal
-    // missed by minutes). Each attempt reseeds the tie-breaking deterministically; the first
-    // course that keeps every rule wins, else the one with the fewest problems.
-    let mut best: Option<(usize, Plan<'a>)> = None;
-    for attempt in 0..ATTEMPTS {
-        let mut planner = Planner {
-            request,
-            area,
-            area_index,
-            pool: pool.clone(),
-            needs: Needs::of(request.start, request.end, sunset),
-            sunset,
-            seed: splitmix64(base_seed ^ attempt),
-            stops: Vec::new(),
-            legs: Vec::new(),
-            day: Day::new(request.date, request.season),
-        };
-        planner.fill();
-        if planner.stops.is_empty() {
-            continue;
-        }
-        let plan = Plan { area, stops: planner.stops, legs: planner.legs, sunset };
-        let problems = crate::check::problems(&crate::render::course_content(&plan, request), request).len();
-        if problems == 0 {
-            return Ok(plan);
-        }
-        if best.as_ref().is_none_or(|(fewest, _)| problems < *fewest) {
-            best = Some((problems, plan));
-        }
-    }
-    best.map(|(_, plan)| plan).ok_or_else(|| PlanError::NothingOpen {
-        area: area.ko.to_owned(),
-        start: crate::request::hhmm(request.start),
-        end: crate::request::hhmm(request.end),
+    search.best().ok_or_else(|| PlanError::NoCourse {
+        place: anchor.name(request.lang).to_owned(),
+        start: hhmm(request.start),
+        end: hhmm(request.end),
     })
 }
 
-/// How many reseeded greedy passes a plan may take.
-const ATTEMPTS: u64 = 8;
-
-/// The area a place text names; for a city, its best area for the season (the variant
-/// rotates through the three best).
-pub fn choose_area<'a>(catalogue: &'a Catalogue, request: &PlanRequest) -> Result<&'a Area, PlanError> {
-    match catalogue.resolve(&request.place) {
-        Ok(Resolved::Area(area)) => Ok(area),
-        Ok(Resolved::Place(place)) => Ok(&catalogue.areas[place.area]),
-        Ok(Resolved::Spot(spot)) => Ok(&catalogue.areas[spot.area]),
-        Ok(Resolved::City(city)) => {
-            let mut ranked: Vec<&Area> = city.areas.iter().map(|&i| &catalogue.areas[i]).collect();
-            let fit = |area: &Area| {
-                let shining = catalogue.places_of(area).filter(|p| p.shines_in(request.season)).count();
-                let compact = request.transport != Transport::Walk || area.places.len() >= 12;
-                shining * 2 + area.places.len() + if compact { 10 } else { 0 }
-            };
-            ranked.sort_by_key(|area| std::cmp::Reverse(fit(area)));
-            let choices = ranked.len().min(3);
-            Ok(ranked[request.variant as usize % choices])
-        }
-        Err(suggestions) => Err(PlanError::UnknownPlace { place: request.place.clone(), suggestions }),
-    }
+/// The course a plan reads as, with meal alternatives and notes.
+pub fn course_content(catalogue: &Catalogue, plan: &Plan, request: &PlanRequest) -> CourseContent {
+    let day = Day::new(request.date, request.season);
+    let visits: Vec<Visit> = plan
+        .stops
+        .iter()
+        .map(|s| Visit {
+            place: s.place,
+            arrive: s.arrive,
+            leave: s.leave,
+            note: None,
+            alternatives: meal_alternatives(catalogue, s.place, s.arrive, s.leave, day, request, &plan.stops),
+        })
+        .collect();
+    render::build_course(&plan.anchor, &visits, plan.legs.clone(), request, render::BUILTIN_PROVIDER, None, plan.sunset, plan.notes.clone())
 }
 
-/// Places the course may use: the area's own, plus nearby areas' for transit and car.
-pub fn pool<'a>(catalogue: &'a Catalogue, area: &'a Area, request: &PlanRequest) -> Vec<&'a Place> {
+/// For a meal stop: up to two other meal places within a short walk, open for the same visit
+/// and fit for the couple (nothing to drink on a car date), nearest first.
+pub fn meal_alternatives(
+    catalogue: &Catalogue,
+    place: &Place,
+    arrive: u16,
+    leave: u16,
+    day: Day,
+    request: &PlanRequest,
+    course: &[PlannedStop],
+) -> Vec<Alternative> {
+    if place.category != Category::Meal {
+        return Vec::new();
+    }
+    let mut near: Vec<(f64, &Place)> = catalogue
+        .places
+        .iter()
+        .filter(|other| other.category == Category::Meal && !std::ptr::eq(*other, place))
+        .filter(|other| geo::maybe_within(place.position(), other.position(), ALTERNATIVE_M))
+        .filter(|other| !course.iter().any(|s| std::ptr::eq(s.place, *other)))
+        .map(|other| (distance_m(place.position(), other.position()), other))
+        .filter(|(d, other)| *d <= ALTERNATIVE_M && rules::allowed(other, request, None).is_ok() && other.open_for(day, arrive, leave))
+        .collect();
+    near.sort_by(|a, b| a.0.total_cmp(&b.0));
+    near.into_iter()
+        .take(2)
+        .map(|(d, other)| Alternative {
+            name: render::place_name(other, request.lang).to_owned(),
+            distance_m: d.round() as u32,
+            map_url: render::map_url(&other.ko, other.lat, other.lon),
+        })
+        .collect()
+}
+
+/// The places a course near the anchor may use, nearest first: allowed for how the couple
+/// travels, within reach, and open at some time of the window on the day.
+pub fn pool<'a>(catalogue: &'a Catalogue, anchor: &Anchor<'a>, request: &PlanRequest) -> Vec<&'a Place> {
+    let day = Day::new(request.date, request.season);
     let reach = match request.transport {
-        Transport::Walk => 0.0,
+        Transport::Walk => rules::WALK_RADIUS_M,
         Transport::Public => PUBLIC_REACH_M,
         Transport::Car => CAR_REACH_M,
     };
-    let weekday = request.weekday();
-    catalogue
-        .areas
+    let mut near: Vec<(f64, &Place)> = catalogue
+        .places
         .iter()
-        .filter(|other| std::ptr::eq(*other, area) || geo::distance_m((area.lat, area.lon), (other.lat, other.lon)) <= reach)
-        .flat_map(|other| catalogue.places_of(other))
-        .filter(|place| weekday.is_none_or(|_| !place.hours.on(Day::new(request.date, request.season)).open.is_empty()))
-        .collect()
+        .map(|p| (distance_m(anchor.position(), p.position()), p))
+        .filter(|(d, p)| *d <= reach && rules::allowed(p, request, anchor.place).is_ok())
+        .filter(|(_, p)| p.hours.on(day).open.any_between(request.start, request.end))
+        .collect();
+    near.sort_by(|a, b| a.0.total_cmp(&b.0));
+    if request.transport != Transport::Walk {
+        near.truncate(MAX_POOL);
+    }
+    near.into_iter().map(|(_, p)| p).collect()
+}
+
+/// A candidate place with what the search needs at hand.
+struct Candidate<'a> {
+    place: &'a Place,
+    /// Metres east and north of the anchor (a flat map is exact enough within a city, and
+    /// spares the search a cosine per distance).
+    xy: (f64, f64),
+    hours: Arc<Usual>,
+    site: usize,
+    from_anchor: f64,
+    is_named: bool,
+    avoided: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -185,261 +193,462 @@ enum Slot {
     Free,
 }
 
-struct Planner<'a, 'r> {
-    request: &'r PlanRequest,
-    area: &'a Area,
-    area_index: usize,
-    pool: Vec<&'a Place>,
-    needs: Needs,
-    sunset: u16,
-    seed: u64,
-    stops: Vec<PlannedStop<'a>>,
+/// A course under construction.
+#[derive(Clone)]
+struct Partial {
+    /// (candidate index, arrive, leave).
+    stops: Vec<(usize, u16, u16)>,
     legs: Vec<Leg>,
-    day: Day,
-}
-
-struct Candidate<'a> {
-    place: &'a Place,
-    leg: Option<Leg>,
-    arrive: u16,
-    leave: u16,
     score: f64,
+    walked: u32,
+    finished: bool,
 }
 
-impl<'a> Planner<'a, '_> {
-    fn fill(&mut self) {
-        let mut free_at = self.request.start;
-        while self.request.end.saturating_sub(free_at) >= MIN_STAY {
-            let slot = self.slot(free_at + if self.stops.is_empty() { 0 } else { 10 });
-            let pick = self
-                .best(slot, free_at, 1.0)
-                .or_else(|| self.best(slot, free_at, 1.25))
-                .or_else(|| (slot != Slot::Free).then(|| self.best(Slot::Free, free_at, 1.0)).flatten())
-                .or_else(|| (self.needs.night && slot != Slot::Night).then(|| self.best(Slot::Night, free_at, 1.0)).flatten());
-            let Some(pick) = pick else { break };
-            if let Some(leg) = pick.leg {
-                self.legs.push(leg);
+impl Partial {
+    fn time(&self, start: u16) -> u16 {
+        self.stops.last().map_or(start, |s| s.2)
+    }
+}
+
+struct Search<'a, 'r> {
+    catalogue: &'a Catalogue,
+    request: &'r PlanRequest,
+    anchor: Anchor<'a>,
+    day: Day,
+    sunset: u16,
+    needs: Needs,
+    candidates: Vec<Candidate<'a>>,
+    seed: u64,
+    avoid: Vec<*const Place>,
+    relaxed: Vec<Rule>,
+}
+
+impl<'a, 'r> Search<'a, 'r> {
+    fn new(catalogue: &'a Catalogue, request: &'r PlanRequest, anchor: Anchor<'a>, day: Day, sunset: u16) -> Self {
+        Self {
+            catalogue,
+            request,
+            anchor,
+            day,
+            sunset,
+            needs: Needs::of(request.start, request.end, sunset),
+            candidates: Vec::new(),
+            seed: seed(&anchor.area.id, request),
+            avoid: Vec::new(),
+            relaxed: Vec::new(),
+        }
+    }
+
+    /// The best course that keeps every rule, relaxing the relaxable ones in turn if needed.
+    fn best(&mut self) -> Option<Plan<'a>> {
+        self.candidates = pool(self.catalogue, &self.anchor, self.request)
+            .into_iter()
+            .map(|place| Candidate {
+                place,
+                xy: project(self.anchor.position(), place.position()),
+                hours: place.hours.on(self.day),
+                site: self.catalogue.site_of(place),
+                from_anchor: distance_m(self.anchor.position(), place.position()),
+                is_named: self.anchor.place.is_some_and(|named| std::ptr::eq(named, place)),
+                avoided: self.avoid.contains(&(place as *const Place)),
+            })
+            .collect();
+        let mut relaxable = Rule::RELAXABLE.iter().copied().filter(|rule| *rule != Rule::Indoor || self.request.indoor);
+        loop {
+            if let Some(plan) = self.search() {
+                return Some(plan);
             }
-            free_at = pick.leave;
-            self.stops.push(PlannedStop { place: pick.place, arrive: pick.arrive, leave: pick.leave });
+            self.relaxed.push(relaxable.next()?);
         }
-        self.stretch_last_stop();
     }
 
-    fn done(&self, slot: Slot) -> bool {
-        let night_stop = |s: &PlannedStop| {
-            s.arrive + 20 >= self.sunset && matches!(s.place.category, Category::NightView | Category::Walk | Category::Bar)
+    fn search(&self) -> Option<Plan<'a>> {
+        let mut beam = vec![Partial { stops: Vec::new(), legs: Vec::new(), score: 0.0, walked: 0, finished: false }];
+        let mut finished: Vec<Partial> = Vec::new();
+        for _ in 0..rules::max_stops(self.request.start, self.request.end) + 1 {
+            let mut children = Vec::new();
+            for partial in &beam {
+                let next = self.continuations(partial);
+                if next.is_empty() && !partial.stops.is_empty() {
+                    finished.push(self.stretched(partial));
+                }
+                children.extend(next);
+            }
+            children.sort_by(|a, b| b.score.total_cmp(&a.score));
+            children.dedup_by(|a, b| same_places(a, b));
+            let (done, open): (Vec<Partial>, Vec<Partial>) = children.into_iter().partition(|p| p.finished);
+            finished.extend(done);
+            beam = open.into_iter().take(BEAM_WIDTH).collect();
+            if beam.is_empty() {
+                break;
+            }
+        }
+        finished.sort_by(|a, b| b.score.total_cmp(&a.score));
+        finished.iter().take(BEAM_WIDTH * 2).find_map(|partial| self.keeps_the_rules(partial))
+    }
+
+    /// The plan of a finished course, if it keeps every rule not relaxed.
+    fn keeps_the_rules(&self, partial: &Partial) -> Option<Plan<'a>> {
+        let plan = self.plan_of(partial);
+        let content = course_content(self.catalogue, &plan, self.request);
+        let found = check::problems(self.catalogue, &content, self.request);
+        if std::env::var_os("FYD_DEBUG_PLAN").is_some() {
+            let stops: Vec<String> = content.stops.iter().map(|s| format!("{}-{} {}", s.arrive, s.leave, s.name)).collect();
+            eprintln!("{:.1} {stops:?}\n   {found:?}", partial.score);
+        }
+        found.is_empty().then_some(plan)
+    }
+
+    fn plan_of(&self, partial: &Partial) -> Plan<'a> {
+        let stops = partial
+            .stops
+            .iter()
+            .map(|&(i, arrive, leave)| PlannedStop { place: self.candidates[i].place, arrive, leave })
+            .collect();
+        let mut notes: Vec<String> = self.relaxed.iter().map(|rule| rule.relaxed_note(self.request.lang).to_owned()).collect();
+        notes.extend(self.closed_highlights());
+        Plan { anchor: self.anchor, stops, legs: partial.legs.clone(), sunset: self.sunset, notes }
+    }
+
+    /// Highlights near the anchor that are closed on the couple's date, one line each.
+    fn closed_highlights(&self) -> Vec<String> {
+        let Day::Date(date) = self.day else { return Vec::new() };
+        let reach = if self.request.transport == Transport::Walk { rules::WALK_RADIUS_M } else { PUBLIC_REACH_M };
+        self.catalogue
+            .places
+            .iter()
+            .filter(|p| p.tags.highlight && distance_m(self.anchor.position(), p.position()) <= reach)
+            .filter(|p| !p.hours.on(self.day).open.any_between(self.request.start, self.request.end))
+            .filter(|p| !p.hours.usual(self.request.season).open.is_empty())
+            .take(2)
+            .map(|p| match self.request.lang {
+                Lang::Ko => format!("{}은(는) {date} 그 시간에 문을 열지 않아 코스에서 뺐어요.", p.ko),
+                Lang::En => format!("{} is closed then on {date}, so it is not in the course.", p.en),
+            })
+            .collect()
+    }
+
+    fn slot(&self, partial: &Partial, at: u16) -> Slot {
+        let needs = &self.needs;
+        let meal_done = |from: u16, to: u16| {
+            partial.stops.iter().any(|&(i, arrive, _)| self.candidates[i].place.category == Category::Meal && (from..=to).contains(&arrive))
         };
-        match slot {
-            Slot::Lunch => self.stops.iter().any(|s| s.place.category == Category::Meal && s.arrive < 15 * 60),
-            Slot::Dinner => self.stops.iter().any(|s| s.place.category == Category::Meal && s.arrive >= 16 * 60),
-            Slot::Night => self.stops.iter().any(night_stop),
-            Slot::Free => false,
+        if partial.stops.is_empty() && needs.dinner_first {
+            return Slot::Dinner;
         }
+        let lunch_done = meal_done(rules::BRUNCH_FROM, rules::LUNCH.1);
+        if needs.lunch && !lunch_done && at + rules::PACE_MINUTES / 2 >= LUNCH_TARGET {
+            return Slot::Lunch;
+        }
+        let dinner_done = meal_done(rules::dinner_window(self.request.start).0, rules::DINNER.1);
+        if needs.dinner && !dinner_done && at + rules::PACE_MINUTES / 2 >= DINNER_TARGET {
+            return Slot::Dinner;
+        }
+        let night_done = partial.stops.iter().any(|&(i, _, leave)| {
+            let c = &self.candidates[i].place.category;
+            matches!(c, Category::NightView | Category::Sunset) && leave >= self.sunset + rules::NIGHT_STOP_AFTER_SUNSET
+        });
+        if needs.night && !night_done && at + rules::NIGHT_VIEW_BEFORE_SUNSET >= self.sunset {
+            return Slot::Night;
+        }
+        Slot::Free
     }
 
-    /// What the slot starting around `at` is for.
-    fn slot(&self, at: u16) -> Slot {
-        if self.needs.lunch && !self.done(Slot::Lunch) && (LUNCH.0 - MEAL_EARLY..=LUNCH.1).contains(&at) {
-            Slot::Lunch
-        } else if self.needs.dinner && !self.done(Slot::Dinner) && (DINNER.0 - MEAL_EARLY..=DINNER.1).contains(&at) {
-            Slot::Dinner
-        } else if self.needs.night && !self.done(Slot::Night) && at + 45 >= self.sunset {
-            Slot::Night
-        } else {
-            Slot::Free
-        }
-    }
-
-    /// When the stop after a free one should start: the next meal still to come, or the end.
-    fn next_anchor(&self, arrive: u16) -> u16 {
-        if self.needs.lunch && !self.done(Slot::Lunch) && arrive < 12 * 60 {
-            12 * 60
-        } else if self.needs.dinner && !self.done(Slot::Dinner) && arrive < 18 * 60 {
-            18 * 60
-        } else if self.needs.night && !self.done(Slot::Night) && arrive < self.sunset {
-            self.sunset
+    /// The next fixed point after `at`: a meal still to come, or the end.
+    fn next_fixed(&self, at: u16, partial: &Partial) -> u16 {
+        let meal_done = |from: u16, to: u16| {
+            partial.stops.iter().any(|&(i, arrive, _)| self.candidates[i].place.category == Category::Meal && (from..=to).contains(&arrive))
+        };
+        if self.needs.lunch && at < LUNCH_TARGET && !meal_done(rules::BRUNCH_FROM, rules::LUNCH.1) {
+            LUNCH_TARGET
+        } else if self.needs.dinner && at < DINNER_TARGET && !meal_done(rules::dinner_window(self.request.start).0, rules::DINNER.1) {
+            DINNER_TARGET
         } else {
             self.request.end
         }
     }
 
-    fn best(&self, slot: Slot, free_at: u16, reach: f64) -> Option<Candidate<'a>> {
-        let previous = self.stops.last();
-        self.pool
-            .iter()
-            .filter(|place| !self.stops.iter().any(|s| std::ptr::eq(s.place, **place)))
-            .filter_map(|&place| {
-                let leg = previous.map(|p| geo::leg(p.place.position(), place.position(), self.request.transport));
-                if let Some(leg) = &leg {
-                    let walk_cap = f64::from(geo::MAX_WALK_LEG_M) * reach;
-                    if leg.mode == LegMode::Walk && f64::from(leg.distance_m) > walk_cap {
-                        return None;
-                    }
-                    if leg.mode != LegMode::Walk && f64::from(leg.minutes) > 40.0 * reach {
-                        return None;
-                    }
-                }
-                if previous.is_none() && place.area != self.area_index {
-                    return None;
-                }
-                if let Some(first) = self.stops.first() {
-                    let from_start = geo::distance_m(first.place.position(), place.position());
-                    if self.request.transport == Transport::Walk && from_start > WALK_RADIUS_M * reach {
-                        return None;
-                    }
-                }
-                let arrive = free_at + leg.as_ref().map_or(0, |l| l.minutes as u16);
-                let meal_window = match slot {
-                    Slot::Lunch => Some(LUNCH),
-                    Slot::Dinner => Some(DINNER),
-                    _ => None,
-                };
-                if meal_window.is_some_and(|(from, to)| !(from - MEAL_EARLY..=to).contains(&arrive)) {
-                    return None;
-                }
-                let stay = self.stay(place, slot, arrive)?;
-                let leave = arrive + stay;
-                let mut score = self.score(place, slot, arrive, leg.as_ref())?;
-                if self.request.end.saturating_sub(leave) >= MIN_STAY && !self.has_follow_up(place, leave) {
-                    score -= 4.0; // the course would have to stop early after this place
-                }
-                Some(Candidate { place, leg, arrive, leave, score })
-            })
-            .max_by(|a, b| a.score.total_cmp(&b.score))
+    fn travel_estimate(&self) -> u16 {
+        match self.request.transport {
+            Transport::Walk => 10,
+            _ => 16,
+        }
     }
 
-    /// Whether some other unused place can be reached from `place` and visited after `leave`.
-    fn has_follow_up(&self, place: &Place, leave: u16) -> bool {
-        self.pool.iter().any(|next| {
-            if std::ptr::eq(*next, place) || self.stops.iter().any(|s| std::ptr::eq(s.place, *next)) {
-                return false;
+    /// The best few ways to go on from a partial course.
+    fn continuations(&self, partial: &Partial) -> Vec<Partial> {
+        let request = self.request;
+        let now = partial.time(request.start);
+        if partial.finished || request.end.saturating_sub(now) < rules::MIN_STAY {
+            return Vec::new();
+        }
+        let previous = partial.stops.last().map(|&(i, _, _)| &self.candidates[i]);
+        let slot = self.slot(partial, now + if previous.is_some() { self.travel_estimate() } else { 0 });
+        let mut options: Vec<Partial> = self
+            .candidates
+            .iter()
+            .enumerate()
+            .filter_map(|(index, candidate)| self.extend(partial, slot, index, candidate, previous))
+            .collect();
+        options.sort_by(|a, b| b.score.total_cmp(&a.score));
+        options.truncate(BRANCHES);
+        options
+    }
+
+    /// `partial` with `candidate` as its next stop in `slot`, if that keeps the rules so far.
+    fn extend(&self, partial: &Partial, slot: Slot, index: usize, candidate: &Candidate<'a>, previous: Option<&Candidate<'a>>) -> Option<Partial> {
+        let request = self.request;
+        let place = candidate.place;
+        let used = |i: usize| partial.stops.iter().any(|s| s.0 == i);
+        if used(index) {
+            return None;
+        }
+        let is_meal = place.category == Category::Meal;
+        if !is_meal
+            && partial.stops.iter().any(|&(i, _, _)| self.candidates[i].site == candidate.site && self.candidates[i].place.category != Category::Meal)
+        {
+            return None;
+        }
+        if request.indoor && !place.indoor && !self.relaxed.contains(&Rule::Indoor) {
+            return None;
+        }
+        let leg = previous.map(|p| geo::leg_over(flat_distance(p.xy, candidate.xy), request.transport));
+        let now = partial.time(request.start);
+        let arrive = now + leg.as_ref().map_or(0, |l| l.minutes as u16);
+        match &leg {
+            None if candidate.from_anchor
+                > if request.transport == Transport::Walk { rules::FIRST_STOP_WALK_M } else { rules::FIRST_STOP_RIDE_M } =>
+            {
+                return None;
             }
-            // Meals only fill meal slots, so they cannot carry the course to its end.
-            if next.category == Category::Meal {
-                return false;
+            Some(leg) if leg.mode == LegMode::Walk && leg.distance_m > geo::MAX_WALK_LEG_M => return None,
+            Some(leg) if leg.mode != LegMode::Walk && leg.minutes > rules::RIDE_LEG_MINUTES => return None,
+            _ => {}
+        }
+        let walked = partial.walked + leg.as_ref().filter(|l| l.mode == LegMode::Walk).map_or(0, |l| l.minutes);
+        if f64::from(walked) > f64::from(request.end - request.start) * rules::WALK_SHARE {
+            return None;
+        }
+        if self.comes_back(partial, candidate) {
+            return None;
+        }
+        // What the slot allows.
+        let count = |c: Category| partial.stops.iter().filter(|s| self.candidates[s.0].place.category == c).count();
+        let meal_window = match slot {
+            Slot::Lunch if is_meal => Some(rules::lunch_window(&self.needs, place)),
+            Slot::Dinner if is_meal => Some(rules::dinner_window(request.start)),
+            Slot::Lunch | Slot::Dinner => return None,
+            _ if is_meal => {
+                // A meal outside meal slots only in a date with no meal time (a late bite).
+                if self.needs.lunch || self.needs.dinner || count(Category::Meal) > 0 {
+                    return None;
+                }
+                None
             }
-            let leg = geo::leg(place.position(), next.position(), self.request.transport);
-            let arrive = leave + leg.minutes as u16;
-            (leg.mode != LegMode::Walk || leg.distance_m <= geo::MAX_WALK_LEG_M)
-                && arrive + MIN_STAY <= self.request.end
-                && next.open_for(self.day, arrive, arrive + MIN_STAY)
+            _ => None,
+        };
+        if let Some((from, to)) = meal_window {
+            if !(from..=to).contains(&arrive) {
+                return None;
+            }
+            let last_meal = partial.stops.iter().filter(|s| self.candidates[s.0].place.category == Category::Meal).map(|s| s.1).max();
+            if last_meal.is_some_and(|t| arrive < t + rules::MEAL_GAP) {
+                return None;
+            }
+        }
+        match place.category {
+            Category::NightView if arrive + rules::NIGHT_VIEW_BEFORE_SUNSET < self.sunset => return None,
+            Category::Sunset
+                if !(self.sunset.saturating_sub(rules::SUNSET_EARLIEST_BEFORE)..=self.sunset + rules::SUNSET_LATEST_AFTER).contains(&arrive) =>
+            {
+                return None
+            }
+            Category::Bar if arrive < 18 * 60 + 30 || (self.needs.dinner && count(Category::Meal) == 0) => return None,
+            Category::Cafe if count(Category::Cafe) >= rules::MAX_CAFES => return None,
+            _ => {}
+        }
+        let short_window = rules::same_kind_in_a_row_allowed(request.start, request.end) || self.relaxed.contains(&Rule::SameKindInARow);
+        if !short_window && previous.is_some_and(|p| p.place.category == place.category) {
+            return None;
+        }
+        let (stay, target) = self.stay(partial, slot, candidate, arrive)?;
+        let leave = arrive + stay;
+        // The pace: the last stop the window holds must carry the course to its end.
+        let max_stops = rules::max_stops(request.start, request.end);
+        if partial.stops.len() + 1 >= max_stops && leave + rules::END_SLACK < request.end {
+            return None;
+        }
+        let mut next = partial.clone();
+        next.score += self.score(partial, slot, candidate, arrive, leg.as_ref(), previous);
+        // A visit much shorter than the pace wants means one stop more later.
+        next.score -= 0.025 * f64::from(target.saturating_sub(stay));
+        next.stops.push((index, arrive, leave));
+        if let Some(leg) = leg {
+            next.legs.push(leg);
+        }
+        next.walked = walked;
+        if request.end.saturating_sub(leave) < rules::MIN_STAY || leave >= request.end {
+            next.finished = true;
+        }
+        Some(next)
+    }
+
+    /// A course with no way on, its last stop stretched towards the end as far as the place
+    /// allows (its longest visit, its hours, a winter evening outdoors).
+    fn stretched(&self, partial: &Partial) -> Partial {
+        let mut done = Partial { finished: true, ..partial.clone() };
+        if let Some(last) = done.stops.last_mut() {
+            let candidate = &self.candidates[last.0];
+            let (_, longest) = rules::stay_range(candidate.place);
+            let close = candidate.hours.open.closes_after(last.1).unwrap_or(last.2);
+            let mut leave = self.request.end.min(last.1 + longest).min(close).max(last.2);
+            let winter = rules::winter_evening_minutes(self.request.season, candidate.place.indoor, last.1, leave);
+            if winter > rules::WINTER_OUTDOOR_MINUTES {
+                leave = (leave - (winter - rules::WINTER_OUTDOOR_MINUTES)).max(last.2);
+            }
+            last.2 = leave;
+        }
+        done
+    }
+
+    /// Coming back near an earlier stop after going well away from it.
+    fn comes_back(&self, partial: &Partial, candidate: &Candidate) -> bool {
+        let stops = &partial.stops;
+        stops.iter().enumerate().any(|(i, earlier)| {
+            let earlier = self.candidates[earlier.0].xy;
+            flat_distance(earlier, candidate.xy) <= rules::RETURN_RADIUS_M
+                && stops[i + 1..].iter().any(|between| flat_distance(earlier, self.candidates[between.0].xy) > rules::AWAY_M)
         })
     }
 
-    /// How long to stay, or `None` when the place cannot take a worthwhile visit then.
-    fn stay(&self, place: &Place, slot: Slot, arrive: u16) -> Option<u16> {
-        let end = self.request.end;
-        if arrive + MIN_STAY > end {
+    /// How long to stay, and how long the pace wanted, or `None` when the place cannot take a
+    /// worthwhile visit then.
+    fn stay(&self, partial: &Partial, slot: Slot, candidate: &Candidate, arrive: u16) -> Option<(u16, u16)> {
+        let request = self.request;
+        let place = candidate.place;
+        let (shortest, longest) = rules::stay_range(place);
+        let close = candidate.hours.open.closes_after(arrive)?;
+        if arrive + place.last_entry > close {
             return None;
         }
-        let typical = place.stay;
-        let shortest = MIN_STAY.max(typical * 6 / 10);
-        let longest = longest_stay(place).max(shortest);
-        let mut stay = typical;
-        if slot != Slot::Lunch && slot != Slot::Dinner {
-            let anchor = self.next_anchor(arrive);
-            // Leave time to reach the next meal, or stop right at the end.
-            let room = anchor.saturating_sub(arrive + if anchor == end { 0 } else { 10 });
-            if room <= longest || room.saturating_sub(typical) < 40 {
-                stay = room;
+        let end = request.end;
+        let target = match slot {
+            Slot::Lunch | Slot::Dinner => place.stay.clamp(60, 90),
+            _ => {
+                let fixed = self.next_fixed(arrive, partial);
+                let remaining = fixed.saturating_sub(arrive);
+                let free_left = (remaining + rules::PACE_MINUTES / 2) / rules::PACE_MINUTES;
+                let free_left = free_left.max(1);
+                let hops = if fixed == end { free_left - 1 } else { free_left };
+                remaining.saturating_sub(hops * self.travel_estimate()) / free_left
+            }
+        };
+        let mut stay = target.clamp(shortest, longest).min(close - arrive).min(end.saturating_sub(arrive));
+        let winter = rules::winter_evening_minutes(request.season, place.indoor, arrive, arrive + stay);
+        if winter > rules::WINTER_OUTDOOR_MINUTES {
+            stay -= winter - rules::WINTER_OUTDOOR_MINUTES;
+        }
+        // The last stop of the day runs to the end when it can.
+        if end.saturating_sub(arrive + stay) < rules::MIN_STAY + self.travel_estimate() {
+            let to_end = end.saturating_sub(arrive).min(longest).min(close - arrive);
+            let winter = rules::winter_evening_minutes(request.season, place.indoor, arrive, arrive + to_end);
+            if winter <= rules::WINTER_OUTDOOR_MINUTES {
+                stay = stay.max(to_end);
             }
         }
-        let stay = stay
-            .clamp(shortest, longest)
-            .min(end - arrive)
-            .min(place.hours.on(self.day).open.closes_after(arrive).unwrap_or(0).saturating_sub(arrive));
-        (stay >= shortest.min(end - arrive) && stay >= MIN_STAY && place.open_for(self.day, arrive, arrive + stay)).then_some(stay)
+        let floor = if arrive + stay >= end { 20 } else { shortest.min(rules::MIN_STAY.max(shortest)) };
+        (stay >= floor && candidate.hours.open.covers(arrive, arrive + stay)).then_some((stay, target))
     }
 
-    fn score(&self, place: &Place, slot: Slot, arrive: u16, leg: Option<&Leg>) -> Option<f64> {
+    fn score(&self, partial: &Partial, slot: Slot, candidate: &Candidate, arrive: u16, leg: Option<&Leg>, previous: Option<&Candidate>) -> f64 {
         use Category::*;
-        let dinner_behind = !self.needs.dinner || self.done(Slot::Dinner);
-        let count = |c: Category| self.stops.iter().filter(|s| s.place.category == c).count();
-        let base = match (slot, place.category) {
-            (Slot::Lunch | Slot::Dinner, Meal) => 2.0,
-            (Slot::Lunch | Slot::Dinner, _) | (_, Meal) => return None,
-            (Slot::Night, NightView | Sunset) => 3.0,
-            (Slot::Night, Walk) if !place.indoor => 2.2,
-            (Slot::Night, Bar) if dinner_behind => 1.2,
-            (Slot::Night, _) => return None,
-            (Slot::Free, NightView) if self.needs.night => return None,
-            (Slot::Free, NightView | Sunset) => 0.8,
-            (Slot::Free, Bar) if arrive >= 18 * 60 + 30 && dinner_behind && count(Bar) == 0 => 1.5,
-            (Slot::Free, Bar) => return None,
-            (Slot::Free, Cafe) if count(Cafe) >= 2 => return None,
-            (Slot::Free, Sight) => 2.2,
-            (Slot::Free, Culture | Walk) => 2.0,
-            (Slot::Free, Activity) => 1.8,
-            (Slot::Free, Cafe) => 1.6,
-            (Slot::Free, Shopping) => 1.0,
+        let request = self.request;
+        let place = candidate.place;
+        let count = |c: Category| partial.stops.iter().filter(|s| self.candidates[s.0].place.category == c).count();
+        let mut score = match (slot, place.category) {
+            (Slot::Lunch | Slot::Dinner, Meal) => 3.0,
+            (Slot::Night, NightView) => 4.0,
+            (Slot::Night, Sunset) => 3.5,
+            (Slot::Night, Walk) if !place.indoor => 2.6,
+            (Slot::Night, Bar) => 2.0,
+            (Slot::Night, _) => 0.5,
+            (_, Sunset) => 3.2,
+            (_, Sight) => 2.4,
+            (_, Culture | Walk) => 2.1,
+            (_, Activity) => 1.9,
+            (_, Cafe) => 1.8,
+            (_, Bar) => 1.6,
+            (_, NightView) => 2.0,
+            (_, Shopping) => 1.1,
+            (_, Meal) => 1.5,
         };
-        let mut score = base;
-        if place.shines_in(self.request.season) {
+        if place.shines_in(request.season) {
             score += 1.5;
         }
-        let hot_midday = self.request.season == Season::Summer && (12 * 60..16 * 60).contains(&arrive);
-        match (self.request.season, place.indoor) {
+        if place.tags.highlight {
+            score += 1.0;
+        }
+        if candidate.is_named {
+            score += 15.0;
+        }
+        if candidate.avoided {
+            score -= 4.0;
+        }
+        let hot_midday = request.season == Season::Summer && (12 * 60..16 * 60).contains(&arrive);
+        match (request.season, place.indoor) {
             (Season::Summer, false) if hot_midday => score -= 2.0,
             (Season::Summer, true) if hot_midday => score += 0.5,
-            (Season::Winter, false) if arrive >= 17 * 60 && place.category != NightView => score -= 1.5,
+            (Season::Winter, false) if arrive >= 17 * 60 && !matches!(place.category, NightView | Sunset) => score -= 1.5,
             (Season::Winter, false) => score -= 0.5,
             _ => {}
         }
-        if let Some(previous) = self.stops.last() {
+        if request.indoor && !place.indoor {
+            score -= 4.0;
+        }
+        if let Some(previous) = previous {
+            if previous.place.category == Meal && place.category == Cafe {
+                score += 1.2; // 밥 먹고 카페: coffee after a meal is the classic
+            }
             if previous.place.category == place.category {
                 score -= 2.0;
             }
-            if previous.place.category == Meal && place.category == Cafe {
-                score += 1.0; // 밥 먹고 카페: coffee after a meal is the classic
-            }
         }
-        score -= 0.8 * count(place.category) as f64;
-        score -= 0.12 * leg.map_or(0.0, |l| f64::from(l.minutes));
-        if place.area != self.area_index {
-            score -= 1.0;
+        score -= 0.7 * count(place.category) as f64;
+        score -= 0.1 * leg.map_or(0.0, |l| f64::from(l.minutes));
+        score -= match (request.transport, previous) {
+            // Start where the couple said.
+            (_, None) => candidate.from_anchor / 600.0,
+            (Transport::Walk, _) => candidate.from_anchor / 1_200.0,
+            _ => candidate.from_anchor / 2_500.0,
+        };
+        if request.date.is_none() && !candidate.hours.closed_days.is_empty() {
+            score -= 0.5; // the weekday is unknown: prefer places open every day
         }
-        match self.stops.first() {
-            None => score -= geo::distance_m((self.area.lat, self.area.lon), place.position()) / 1_000.0,
-            // A walking course stays compact around where it began, so the places it still
-            // needs (dinner, a night view) stay within walking distance.
-            Some(first) if self.request.transport == Transport::Walk => {
-                score -= geo::distance_m(first.place.position(), place.position()) / 1_500.0;
-            }
-            Some(_) => {}
-        }
-        if self.request.date.is_none() && !place.hours.usual(self.request.season).closed_days.is_empty() {
-            score -= 0.6; // the weekday is unknown: prefer places open every day
-        }
-        Some(score + jitter(self.seed, &place.id))
-    }
-
-    /// Lets the last stop run to the end when it can, so the course does not stop early.
-    fn stretch_last_stop(&mut self) {
-        let end = self.request.end;
-        if let Some(last) = self.stops.last_mut() {
-            let longest = last.arrive + longest_stay(last.place);
-            last.leave =
-                last.leave.max(end.min(longest).min(last.place.hours.on(self.day).open.closes_after(last.arrive).unwrap_or(last.leave)));
-        }
+        score + jitter(self.seed, &place.id)
     }
 }
 
-/// The longest a visit may stretch: half again its typical stay, or twice for the places
-/// where an evening can linger (a walk, a view, a café, a bar).
-fn longest_stay(place: &Place) -> u16 {
-    match place.category {
-        Category::Walk | Category::NightView | Category::Cafe | Category::Bar => place.stay * 2,
-        _ => place.stay * 3 / 2,
-    }
+/// Metres east and north of `origin`.
+fn project(origin: (f64, f64), point: (f64, f64)) -> (f64, f64) {
+    const METRES_PER_DEGREE: f64 = 6_371_000.0 * std::f64::consts::PI / 180.0;
+    let east = (point.1 - origin.1) * METRES_PER_DEGREE * origin.0.to_radians().cos();
+    (east, (point.0 - origin.0) * METRES_PER_DEGREE)
+}
+
+fn flat_distance(a: (f64, f64), b: (f64, f64)) -> f64 {
+    ((a.0 - b.0).powi(2) + (a.1 - b.1).powi(2)).sqrt()
+}
+
+fn same_places(a: &Partial, b: &Partial) -> bool {
+    a.stops.len() == b.stops.len() && a.stops.iter().all(|s| b.stops.iter().any(|t| t.0 == s.0))
 }
 
 /// Same input, same course: the jitter that separates near-equal places is a hash of the
 /// request (variant included) and the place, never a random number.
 fn seed(area: &str, request: &PlanRequest) -> u64 {
     let text = format!(
-        "{area}|{:?}|{:?}|{}|{}|{:?}|{}",
-        request.season, request.date, request.start, request.end, request.transport, request.variant
+        "{area}|{}|{:?}|{:?}|{}|{}|{:?}|{}|{}",
+        request.place, request.season, request.date, request.start, request.end, request.transport, request.variant, request.indoor
     );
     fnv1a(text.as_bytes())
 }

@@ -7,18 +7,12 @@
 
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 
-use crate::catalogue::{Area, Category, Place};
-use crate::course::{CourseContent, Leg, LegMode, Season, Stop, Transport};
-use crate::planner::Plan;
-use crate::request::{hhmm, korean_time, Lang, PlanRequest};
+use crate::anchor::Anchor;
+use crate::catalogue::{Category, Place};
+use crate::course::{hhmm, Alternative, CourseContent, Leg, LegMode, Season, Stop, Transport, MAX_PLACE_CHARS};
+use crate::request::{korean_time, Lang, PlanRequest};
 
 pub const BUILTIN_PROVIDER: &str = "builtin";
-
-/// The full course for a plan of the built-in planner.
-pub fn course_content(plan: &Plan, request: &PlanRequest) -> CourseContent {
-    let stops: Vec<Visit> = plan.stops.iter().map(|s| Visit { place: s.place, arrive: s.arrive, leave: s.leave, note: None }).collect();
-    build_course(plan.area, &stops, plan.legs.clone(), request, BUILTIN_PROVIDER, None, plan.sunset)
-}
 
 /// One visit of a course, from whichever provider planned it.
 #[derive(Debug, Clone)]
@@ -28,17 +22,21 @@ pub struct Visit<'a> {
     pub leave: u16,
     /// The provider's own words about the visit; the catalogue's description otherwise.
     pub note: Option<String>,
+    /// Other places to eat nearby, for a meal.
+    pub alternatives: Vec<Alternative>,
 }
 
 /// A course from visits and legs: names, map links, title, question and answer text.
+#[allow(clippy::too_many_arguments)]
 pub fn build_course(
-    area: &Area,
+    anchor: &Anchor,
     visits: &[Visit],
     legs: Vec<Leg>,
     request: &PlanRequest,
     provider: &str,
     model: Option<String>,
     sunset: u16,
+    notes: Vec<String>,
 ) -> CourseContent {
     let stops: Vec<Stop> = visits
         .iter()
@@ -51,20 +49,23 @@ pub fn build_course(
             lat: v.place.lat,
             lon: v.place.lon,
             map_url: map_url(&v.place.ko, v.place.lat, v.place.lon),
+            alternatives: v.alternatives.clone(),
         })
         .collect();
+    let anchored_on: String = anchor.name(Lang::Ko).chars().take(MAX_PLACE_CHARS).collect();
     let mut content = CourseContent {
-        title: title(&area.ko, &area.en, request),
+        title: title(anchor.name(request.lang), request),
         datetime: datetime(request),
         question: question(request),
         answer: String::new(),
-        place: Some(request.place.clone()),
+        place: Some(anchored_on),
         season: Some(request.season),
         start: Some(hhmm(request.start)),
         end: Some(hhmm(request.end)),
         transport: Some(request.transport),
         stops,
         legs,
+        notes,
         provider: Some(provider.to_owned()),
         model,
     };
@@ -152,6 +153,7 @@ pub fn category_name(code: &str, lang: Lang) -> &str {
         (Category::Sight, "명소", "sight"),
         (Category::Culture, "문화", "culture"),
         (Category::NightView, "야경", "night view"),
+        (Category::Sunset, "노을", "sunset"),
         (Category::Activity, "체험", "activity"),
         (Category::Shopping, "쇼핑", "shopping"),
         (Category::Bar, "술 한잔", "drinks"),
@@ -172,15 +174,29 @@ pub fn leg_text(leg: &Leg, lang: Lang) -> String {
     }
 }
 
-fn title(area_ko: &str, area_en: &str, request: &PlanRequest) -> String {
+fn title(anchor: &str, request: &PlanRequest) -> String {
     match request.lang {
-        Lang::Ko => format!("{area_ko} {} 데이트", season_name(request.season, Lang::Ko)),
-        Lang::En => format!("{area_en} {} date", season_name(request.season, Lang::En)),
+        Lang::Ko => format!("{anchor} {} 데이트", season_name(request.season, Lang::Ko)),
+        Lang::En => format!("{anchor} {} date", season_name(request.season, Lang::En)),
     }
 }
 
+/// "2:30 PM", "midnight", for English text.
+pub fn english_time(minutes: u16) -> String {
+    if minutes == 1440 {
+        return "midnight".to_owned();
+    }
+    let minutes = minutes % 1440;
+    let (hour, minute) = (minutes / 60, minutes % 60);
+    let hour12 = if hour % 12 == 0 { 12 } else { hour % 12 };
+    format!("{hour12}:{minute:02} {}", if hour < 12 { "AM" } else { "PM" })
+}
+
 fn datetime(request: &PlanRequest) -> String {
-    let window = format!("{} ~ {}", korean_time(request.start), korean_time(request.end));
+    let window = match request.lang {
+        Lang::Ko => format!("{} ~ {}", korean_time(request.start), korean_time(request.end)),
+        Lang::En => format!("{} – {}", english_time(request.start), english_time(request.end)),
+    };
     match request.date {
         Some(date) => format!("{date} {window}"),
         None => window,
@@ -212,6 +228,12 @@ pub fn answer(content: &CourseContent, lang: Lang, sunset: Option<u16>) -> Strin
     let mut out = String::new();
     let transport = content.transport.map(|t| transport_name(t, lang)).unwrap_or_default();
     out.push_str(&format!("{} · {} · {transport}\n", content.title, content.datetime));
+    if let Some(place) = &content.place {
+        out.push_str(&match lang {
+            Lang::Ko => format!("{place}에서 시작하는 코스예요.\n"),
+            Lang::En => format!("The course starts around {place}.\n"),
+        });
+    }
     for (i, stop) in content.stops.iter().enumerate() {
         out.push_str(&format!(
             "\n{}. {}–{} {} [{}]\n   {}\n",
@@ -222,10 +244,23 @@ pub fn answer(content: &CourseContent, lang: Lang, sunset: Option<u16>) -> Strin
             category_name(&stop.category, lang),
             stop.description
         ));
+        if !stop.alternatives.is_empty() {
+            let others: Vec<String> = stop.alternatives.iter().map(|a| format!("{} ({}m)", a.name, a.distance_m)).collect();
+            out.push_str(&match lang {
+                Lang::Ko => format!("   ↳ 근처 다른 곳: {}\n", others.join(", ")),
+                Lang::En => format!("   ↳ Nearby instead: {}\n", others.join(", ")),
+            });
+        }
         if let Some(leg) = content.legs.get(i) {
             let next = if lang == Lang::Ko { "다음 장소까지" } else { "On to the next stop:" };
             out.push_str(&format!("   → {next} {}\n", leg_text(leg, lang)));
         }
+    }
+    for note in &content.notes {
+        out.push_str(&format!("\n※ {note}"));
+    }
+    if !content.notes.is_empty() {
+        out.push('\n');
     }
     if let Some(sunset) = sunset {
         out.push_str(&match lang {

@@ -5,10 +5,9 @@
 use jiff::civil::{Date, Weekday};
 use serde::{Deserialize, Serialize};
 
-use crate::course::{Season, Transport};
+use crate::course::{Season, Transport, MAX_PLACE_CHARS};
 use crate::fields::FieldErrors;
-
-pub const MAX_PLACE_CHARS: usize = 50;
+use crate::rules::LATEST_END;
 /// The shortest window fyd plans (one good stop and a little more).
 pub const MIN_WINDOW_MINUTES: u16 = 60;
 pub const MAX_VARIANT: u32 = 1_000_000;
@@ -126,9 +125,10 @@ fn parse_number(text: &str, max_digits: usize) -> Option<u16> {
     (!text.is_empty() && text.len() <= max_digits && text.bytes().all(|b| b.is_ascii_digit())).then(|| text.parse().ok()).flatten()
 }
 
-/// The couple's window in minutes after midnight. Bare hours lean to the afternoon, and an
-/// end at or before the start is read twelve hours later when that makes sense ("2시 ~ 9시"
-/// is 14:00–21:00). fyd plans within one day, ending at 자정 at the latest.
+/// The couple's window in minutes after the date's midnight. Bare hours lean to the afternoon,
+/// and an end at or before the start is read twelve hours later when that makes sense ("2시 ~
+/// 9시" is 14:00–21:00), else as the next morning when it is by 새벽 2시 (20:00 to 01:00 ends at
+/// 1500).
 pub fn resolve_window(start: ClockTime, end: ClockTime) -> Result<(u16, u16), &'static str> {
     let mut from = start.minutes;
     if start.ambiguous && from < 8 * 60 {
@@ -141,8 +141,11 @@ pub fn resolve_window(start: ClockTime, end: ClockTime) -> Result<(u16, u16), &'
     if from >= 1440 {
         return Err("A date cannot start at midnight; pick an earlier start.");
     }
+    if to <= from && to + 1440 <= LATEST_END {
+        to += 1440;
+    }
     if to <= from {
-        return Err("The end must come after the start, on the same day (자정 at the latest).");
+        return Err("The end must come after the start (새벽 2시 at the latest).");
     }
     if to - from < MIN_WINDOW_MINUTES {
         return Err("Give the date at least an hour.");
@@ -195,17 +198,16 @@ pub fn season_of(date: Date) -> Season {
     }
 }
 
-pub fn hhmm(minutes: u16) -> String {
-    format!("{:02}:{:02}", minutes / 60, minutes % 60)
-}
-
-/// "오후 2시", "오전 11시 30분", "자정" — the form the old front sends, for the question text.
+/// "오후 2시", "오전 11시 30분", "자정", "새벽 1시" — the form the old front sends, for the
+/// question text.
 pub fn korean_time(minutes: u16) -> String {
-    if minutes >= 1440 {
+    if minutes == 1440 {
         return "자정".to_owned();
     }
+    let next_morning = minutes > 1440;
+    let minutes = minutes % 1440;
     let (hour, minute) = (minutes / 60, minutes % 60);
-    let meridiem = if hour < 12 { "오전" } else { "오후" };
+    let meridiem = if next_morning { "새벽" } else if hour < 12 { "오전" } else { "오후" };
     let hour12 = if hour % 12 == 0 { 12 } else { hour % 12 };
     match minute {
         0 => format!("{meridiem} {hour12}시"),
@@ -248,6 +250,9 @@ pub struct RecommendRequest {
     /// Store the course and return its id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub save: Option<bool>,
+    /// A rainy day: indoor places only, where the area allows (the answer says where not).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub indoor: Option<bool>,
 }
 
 /// A recommendation request that passed every check.
@@ -261,6 +266,8 @@ pub struct PlanRequest {
     pub transport: Transport,
     pub lang: Lang,
     pub variant: u32,
+    /// Indoor places only, where the area allows.
+    pub indoor: bool,
 }
 
 impl PlanRequest {
@@ -307,7 +314,17 @@ pub fn validate_recommend(request: &RecommendRequest) -> Result<PlanRequest, Fie
     }
     match (season, window, transport, lang) {
         (Some(season), Some((start, end)), Some(transport), Some(lang)) if errors.is_empty() => {
-            Ok(PlanRequest { place: place.to_owned(), season, date, start, end, transport, lang, variant })
+            Ok(PlanRequest {
+                place: place.to_owned(),
+                season,
+                date,
+                start,
+                end,
+                transport,
+                lang,
+                variant,
+                indoor: request.indoor.unwrap_or(false),
+            })
         }
         _ => Err(errors),
     }
@@ -361,6 +378,10 @@ mod tests {
         assert_eq!(window("11시", "9시"), Ok((11 * 60, 21 * 60)));
         assert_eq!(window("10:00", "20:00"), Ok((600, 1200)));
         assert_eq!(window("오후 6시", "자정"), Ok((1080, 1440)));
+        assert_eq!(window("오후 8시", "새벽 1시"), Ok((1200, 1500)));
+        assert_eq!(window("20:00", "01:00"), Ok((1200, 1500)));
+        assert_eq!(window("오후 10시", "2시"), Ok((1320, 1560)));
+        assert!(window("오후 8시", "새벽 3시").is_err());
         assert!(window("오후 9시", "오후 2시").is_err());
         assert!(window("오후 2시", "오후 2시 30분").is_err());
     }
@@ -421,8 +442,13 @@ mod tests {
         fn times_round_trip(minutes in 0u16..=1440) {
             prop_assert_eq!(parse_time(&korean_time(minutes)).unwrap().minutes, minutes);
             if minutes < 1440 {
-                prop_assert_eq!(parse_time(&hhmm(minutes)).unwrap().minutes, minutes);
+                prop_assert_eq!(parse_time(&crate::course::hhmm(minutes)).unwrap().minutes, minutes);
             }
+        }
+
+        #[test]
+        fn next_morning_times_read_back(minutes in 1441u16..=LATEST_END) {
+            prop_assert_eq!(parse_time(&korean_time(minutes)).unwrap().minutes, minutes - 1440);
         }
     }
 }

@@ -1,65 +1,89 @@
-//! The built-in planner, checked mechanically: every area, season, transport and window gives
-//! a course that keeps every rule of `fyd_core::check`.
+//! The built-in planner on the requests couples make: anchored on the spot they name,
+//! deterministic, varied on request, honest about closures, late nights and rain.
+
+mod quality;
 
 use fyd_core::catalogue::catalogue;
-use fyd_core::check::{find_place, problems};
-use fyd_core::course::{LegMode, Season, Transport};
-use fyd_core::planner::{plan, PlanError};
-use fyd_core::render::course_content;
-use fyd_core::request::{Lang, PlanRequest};
+use fyd_core::check::problems;
+use fyd_core::course::{CourseContent, LegMode};
+use fyd_core::geo::distance_m;
+use fyd_core::planner::{course_content, plan, PlanError};
+use fyd_core::request::{validate_recommend, PlanRequest, RecommendRequest};
 
-fn request(place: &str, season: Season, start: u16, end: u16, transport: Transport) -> PlanRequest {
-    PlanRequest { place: place.into(), season, date: None, start, end, transport, lang: Lang::Ko, variant: 0 }
-}
-
-const SEASONS: [Season; 4] = [Season::Spring, Season::Summer, Season::Fall, Season::Winter];
-const TRANSPORTS: [Transport; 3] = [Transport::Walk, Transport::Public, Transport::Car];
-const WINDOWS: [(u16, u16); 4] = [(11 * 60, 21 * 60), (14 * 60, 21 * 60), (10 * 60, 15 * 60), (18 * 60, 23 * 60)];
-
-#[test]
-fn every_area_season_transport_and_window_gives_a_course_that_keeps_every_rule() {
-    let mut failures = Vec::new();
-    let mut count = 0;
-    for area in &catalogue().areas {
-        for season in SEASONS {
-            for transport in TRANSPORTS {
-                for (start, end) in WINDOWS {
-                    for variant in [0, 1] {
-                        let mut req = request(&area.ko, season, start, end, transport);
-                        req.variant = variant;
-                        count += 1;
-                        match plan(&req) {
-                            Ok(p) => {
-                                let content = course_content(&p, &req);
-                                let found = problems(&content, &req);
-                                if !found.is_empty() {
-                                    let stops: Vec<_> =
-                                        content.stops.iter().map(|s| format!("{}-{} {}", s.arrive, s.leave, s.name)).collect();
-                                    failures.push(format!(
-                                        "{} {season:?} {transport:?} {start}-{end} v{variant}: {found:?}\n    {stops:?}",
-                                        area.id
-                                    ));
-                                }
-                            }
-                            Err(err) => failures.push(format!("{} {season:?} {transport:?} {start}-{end}: {err}", area.id)),
-                        }
-                    }
-                }
-            }
-        }
+fn request(place: &str, season: &str, start: &str, end: &str, transport: &str) -> RecommendRequest {
+    RecommendRequest {
+        date_place: place.into(),
+        date_season: Some(season.into()),
+        date_start: start.into(),
+        date_end: end.into(),
+        date_transport: transport.into(),
+        ..Default::default()
     }
-    assert!(failures.is_empty(), "{} of {count} plans break a rule:\n{}", failures.len(), failures.join("\n"));
+}
+
+fn course(body: &RecommendRequest) -> (PlanRequest, CourseContent) {
+    let req = validate_recommend(body).unwrap_or_else(|e| panic!("{e:?}"));
+    let planned = plan(catalogue(), &req).unwrap_or_else(|e| panic!("{}: {e}", body.date_place));
+    let content = course_content(catalogue(), &planned, &req);
+    let found = problems(catalogue(), &content, &req);
+    assert!(found.is_empty(), "{}: {found:?}", body.date_place);
+    (req, content)
+}
+
+fn stops(content: &CourseContent) -> Vec<String> {
+    content.stops.iter().map(|s| format!("{}-{} {}", s.arrive, s.leave, s.name)).collect()
 }
 
 #[test]
-fn a_ten_hour_day_has_lunch_dinner_a_night_stop_and_short_walks() {
-    let req = request("성수", Season::Fall, 11 * 60, 21 * 60, Transport::Walk);
-    let content = course_content(&plan(&req).unwrap(), &req);
-    assert!(content.stops.len() >= 5, "{:?}", content.stops);
-    assert_eq!(content.stops[0].arrive, "11:00");
-    assert!(content.stops.iter().filter(|s| s.category == "meal").count() == 2);
+fn a_full_day_has_lunch_dinner_a_night_stop_and_a_pace_people_keep() {
+    let (_, content) = course(&request("성수", "fall", "10:00", "21:00", "walk"));
+    assert!((5..=8).contains(&content.stops.len()), "{:?}", stops(&content));
+    assert_eq!(content.stops[0].arrive, "10:00");
+    let meals: Vec<&str> = content.stops.iter().filter(|s| s.category == "meal").map(|s| s.arrive.as_str()).collect();
+    assert_eq!(meals.len(), 2, "{:?}", stops(&content));
+    assert!(("11:30"..="13:30").contains(&meals[0]) && ("17:30"..="19:30").contains(&meals[1]), "{meals:?}");
     assert!(content.legs.iter().all(|l| l.mode == LegMode::Walk && l.distance_m <= 2_500));
     assert!(content.stops.iter().all(|s| s.map_url.starts_with("https://map.kakao.com/link/map/")));
+}
+
+#[test]
+fn named_spots_anchor_the_course() {
+    // (what the couple typed, where it is, how far the first stop may be)
+    for (typed, at, transport) in [
+        ("광안리", (35.1532, 129.1187), "walk"),
+        ("강남역", (37.4979, 127.0276), "walk"),
+        ("부산역", (35.1151, 129.0422), "public"),
+        ("신촌역", (37.5552, 126.9368), "walk"),
+        ("제주 애월", (33.4625, 126.3105), "myCar"),
+    ] {
+        let (_, content) = course(&request(typed, "fall", "14:00", "21:00", transport));
+        let first = distance_m(at, (content.stops[0].lat, content.stops[0].lon));
+        let limit = if transport == "walk" { 1_000.0 } else { 3_000.0 };
+        assert!(first <= limit, "{typed}: first stop {first:.0} m away: {:?}", stops(&content));
+        if transport == "walk" {
+            let far = content.stops.iter().map(|s| distance_m(at, (s.lat, s.lon))).fold(0.0, f64::max);
+            assert!(far <= 2_500.0, "{typed}: a stop {far:.0} m away: {:?}", stops(&content));
+        }
+        assert!(content.answer.contains(content.place.as_deref().unwrap()), "the answer says what it is anchored on");
+    }
+}
+
+#[test]
+fn a_named_place_is_in_the_course() {
+    for typed in ["불국사", "경복궁", "망원한강공원"] {
+        let (_, content) = course(&request(typed, "spring", "10:00", "17:00", "public"));
+        assert!(content.stops.iter().any(|s| s.name.contains(typed)), "{typed}: {:?}", stops(&content));
+        assert_eq!(content.place.as_deref(), Some(typed));
+    }
+}
+
+#[test]
+fn the_most_specific_name_wins() {
+    let anchored = |typed: &str| course(&request(typed, "fall", "14:00", "20:00", "public")).1.place.unwrap();
+    assert_eq!(anchored("제주 애월"), "애월");
+    assert_eq!(anchored("부산 해운대 근처"), "해운대");
+    assert_eq!(anchored("성수동"), "성수");
+    assert_eq!(anchored("Seoul Forest"), "서울숲");
 }
 
 #[test]
@@ -67,98 +91,86 @@ fn the_same_input_gives_the_same_course_and_another_variant_a_different_one() {
     let mut differing = 0;
     let areas = &catalogue().areas;
     for area in areas {
-        let req = request(&area.ko, Season::Spring, 13 * 60, 21 * 60, Transport::Public);
-        let first = course_content(&plan(&req).unwrap(), &req);
-        assert_eq!(first, course_content(&plan(&req).unwrap(), &req), "{} is not deterministic", area.id);
-        let other = PlanRequest { variant: 1, ..req.clone() };
-        if course_content(&plan(&other).unwrap(), &other).stops != first.stops {
+        let body = request(&area.ko, "spring", "13:00", "21:00", "public");
+        let (req, first) = course(&body);
+        assert_eq!(first, course_content(catalogue(), &plan(catalogue(), &req).unwrap(), &req), "{} is not deterministic", area.id);
+        let (_, other) = course(&RecommendRequest { variant: Some(1), ..body });
+        let shared = other.stops.iter().filter(|s| first.stops.iter().any(|f| f.name == s.name)).count();
+        if shared * 2 <= first.stops.len().max(other.stops.len()) {
             differing += 1;
         }
     }
-    assert!(differing * 10 >= areas.len() * 9, "only {differing} of {} areas vary with the variant", areas.len());
+    assert!(differing * 10 >= areas.len() * 9, "only {differing} of {} areas give a different course", areas.len());
 }
 
 #[test]
-fn a_city_picks_one_of_its_areas() {
-    for (city, prefix) in [("서울", 37.4), ("부산", 35.0), ("제주", 33.2)] {
-        let req = request(city, Season::Summer, 12 * 60, 20 * 60, Transport::Public);
-        let p = plan(&req).unwrap();
-        assert!((prefix..prefix + 0.8).contains(&p.area.lat), "{city} → {}", p.area.id);
-        assert!(problems(&course_content(&p, &req), &req).is_empty());
-    }
-}
-
-#[test]
-fn unknown_places_get_close_suggestions() {
-    for (typed, expected) in [("성스", "성수"), ("Hongdea", "Hongdae"), ("해운데", "해운대"), ("jeonjoo", "전주")] {
-        match plan(&request(typed, Season::Fall, 14 * 60, 20 * 60, Transport::Walk)) {
-            Err(PlanError::UnknownPlace { suggestions, .. }) => {
-                let close =
-                    suggestions.iter().any(|s| s.eq_ignore_ascii_case(expected) || s.contains(expected) || expected.contains(s.as_str()));
-                assert!(close || !suggestions.is_empty(), "{typed}: {suggestions:?}");
+fn unknown_places_get_the_suggestion_people_mean() {
+    for (typed, expected) in [("성스", "성수"), ("해운데", "해운대"), ("jeonjoo", "전주"), ("Hongdea", "홍대")] {
+        let req = validate_recommend(&request(typed, "fall", "14:00", "20:00", "walk")).unwrap();
+        match plan(catalogue(), &req) {
+            Err(PlanError::UnknownPlace(unknown)) => {
+                assert!(unknown.suggestions.iter().any(|s| s == expected), "{typed}: {:?}", unknown.suggestions)
             }
-            Ok(p) => panic!("{typed} resolved to {}", p.area.id),
+            Ok(p) => panic!("{typed} resolved to {}", p.anchor.name(fyd_core::request::Lang::Ko)),
             Err(other) => panic!("{typed}: {other}"),
         }
     }
-    assert!(matches!(plan(&request("Atlantis", Season::Fall, 600, 1200, Transport::Walk)), Err(PlanError::UnknownPlace { .. })));
 }
 
 #[test]
-fn text_around_a_known_name_still_finds_it() {
-    for (typed, area) in [("부산 해운대 근처", "haeundae"), ("성수동", "seongsu"), ("Seoul Forest", "seongsu"), ("홍대입구역", "hongdae")]
-    {
-        let p = plan(&request(typed, Season::Fall, 14 * 60, 20 * 60, Transport::Walk)).unwrap_or_else(|e| panic!("{typed}: {e}"));
-        assert_eq!(p.area.id, area, "{typed}");
-    }
-}
-
-#[test]
-fn a_date_keeps_closed_places_out() {
-    // 2026-04-07 is a Tuesday: Gyeongbokgung is closed on Tuesdays.
-    let date: jiff::civil::Date = "2026-04-07".parse().unwrap();
-    for variant in 0..6 {
-        let mut req = request("경복궁", Season::Spring, 10 * 60, 18 * 60, Transport::Walk);
-        req.date = Some(date);
-        req.variant = variant;
-        let content = course_content(&plan(&req).unwrap(), &req);
+fn a_date_keeps_closed_places_out_and_says_so() {
+    // 2026-04-07 is a Tuesday: 경복궁 is closed on Tuesdays.
+    let body = RecommendRequest { date: Some("2026-04-07".into()), ..request("북촌", "spring", "10:00", "18:00", "walk") };
+    for variant in 0..4 {
+        let (_, content) = course(&RecommendRequest { variant: Some(variant), ..body.clone() });
         assert!(content.stops.iter().all(|s| s.name != "경복궁"), "variant {variant}");
-        assert!(problems(&content, &req).is_empty());
+        assert!(content.notes.iter().any(|n| n.contains("경복궁")), "variant {variant}: {:?}", content.notes);
     }
 }
 
 #[test]
-fn summer_middays_lean_indoor_and_winter_evenings_too() {
-    let mut indoor_midday = 0;
-    let mut total = 0;
-    for area in &catalogue().areas {
-        let req = request(&area.ko, Season::Summer, 12 * 60, 17 * 60, Transport::Public);
-        for stop in course_content(&plan(&req).unwrap(), &req).stops {
-            let place = find_place(&stop.name).unwrap();
-            if stop.arrive.as_str() >= "12:30" && stop.arrive.as_str() < "16:00" {
-                total += 1;
-                indoor_midday += usize::from(place.indoor);
-            }
+fn a_late_night_runs_past_midnight_with_places_open_then() {
+    let (req, content) = course(&request("홍대", "fall", "오후 8시", "새벽 1시", "walk"));
+    assert_eq!((req.start, req.end), (20 * 60, 25 * 60));
+    let last = content.stops.last().unwrap();
+    assert!(last.leave.as_str() <= "01:00" && last.leave.as_str() >= "00:30", "{:?}", stops(&content));
+    assert!(content.datetime.contains("새벽 1시"));
+}
+
+#[test]
+fn a_rainy_day_stays_indoors_or_says_why_not() {
+    let (_, content) = course(&RecommendRequest { indoor: Some(true), ..request("명동", "summer", "11:00", "19:00", "public") });
+    let outdoors: Vec<&str> =
+        content.stops.iter().filter(|s| catalogue().find_place(&s.name).is_some_and(|p| !p.indoor)).map(|s| s.name.as_str()).collect();
+    assert!(outdoors.is_empty() || !content.notes.is_empty(), "outdoors {outdoors:?} without a word");
+}
+
+#[test]
+fn meals_come_with_a_nearby_alternative_where_one_exists() {
+    let (_, content) = course(&request("명동", "fall", "11:00", "20:00", "walk"));
+    let meals: Vec<_> = content.stops.iter().filter(|s| s.category == "meal").collect();
+    assert!(!meals.is_empty());
+    for meal in meals {
+        assert!(!meal.alternatives.is_empty(), "{} has no alternative nearby", meal.name);
+        for alt in &meal.alternatives {
+            assert!(alt.distance_m <= 700 && alt.name != meal.name, "{alt:?}");
         }
     }
-    assert!(indoor_midday * 10 >= total * 7, "only {indoor_midday} of {total} summer midday stops are indoors");
 }
 
 #[test]
-fn english_courses_read_in_english() {
-    let mut req = request("Seongsu", Season::Fall, 14 * 60, 21 * 60, Transport::Walk);
-    req.lang = Lang::En;
-    let content = course_content(&plan(&req).unwrap(), &req);
+fn english_courses_read_in_english_with_english_times() {
+    let body = RecommendRequest { lang: Some("en".into()), ..request("Seongsu", "fall", "10:00", "18:00", "walk") };
+    let (_, content) = course(&body);
     assert!(content.title.contains("date"));
-    assert!(content.answer.contains("walk"));
-    assert!(content.stops.iter().all(|s| s.name.is_ascii() || s.name.contains('é')));
-    assert!(content.question.contains("데이트"), "the question stays Korean");
+    assert_eq!(content.datetime, "10:00 AM – 6:00 PM");
+    assert!(content.answer.contains("walk") && !content.answer.contains("오전"));
+    assert!(content.question.contains("데이트"), "the question stays Korean, as the old service stored it");
 }
 
 #[test]
 fn the_answer_is_html_safe() {
-    let req = request("이태원", Season::Fall, 14 * 60, 22 * 60, Transport::Walk);
-    let answer = course_content(&plan(&req).unwrap(), &req).answer;
-    assert!(!answer.contains('<') && !answer.contains('>'), "{answer}");
-    assert!(answer.contains("다음 장소까지"));
+    let (_, content) = course(&request("이태원", "fall", "14:00", "22:00", "walk"));
+    assert!(!content.answer.contains('<') && !content.answer.contains('>'), "{}", content.answer);
+    assert!(content.answer.contains("다음 장소까지"));
 }

@@ -8,10 +8,11 @@ use std::time::{Duration, Instant};
 use common::upstream::{Reply, Upstream};
 use common::TestApp;
 use futures_util::StreamExt;
+use fyd_core::catalogue::catalogue;
 use fyd_core::check::problems;
-use fyd_core::course::CourseContent;
+use fyd_core::course::{hhmm, CourseContent};
 use fyd_core::planner::plan;
-use fyd_core::request::{hhmm, validate_recommend, PlanRequest, RecommendRequest};
+use fyd_core::request::{validate_recommend, PlanRequest, RecommendRequest};
 use fyd_server::config::{ProviderKind, Secret};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -26,7 +27,7 @@ fn plan_request(body: &Value) -> PlanRequest {
 
 /// What a good model answers: a valid course over the candidates, as the schema asks.
 fn good_answer(body: &Value) -> String {
-    let p = plan(&plan_request(body)).unwrap();
+    let p = plan(catalogue(), &plan_request(body)).unwrap();
     let stops: Vec<Value> = p
         .stops
         .iter()
@@ -66,7 +67,7 @@ async fn a_structured_answer_becomes_a_checked_course() {
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     let course: CourseContent = serde_json::from_value(reply.body["detail"]["course"].clone()).unwrap();
     assert_eq!((course.provider.as_deref(), course.model.as_deref()), (Some("openai"), Some("test-model")));
-    assert!(problems(&course, &plan_request(&body())).is_empty());
+    assert!(problems(catalogue(), &course, &plan_request(&body())).is_empty());
     assert!(course.stops.iter().all(|s| s.description == "분위기 좋은 곳" && s.map_url.starts_with("https://map.kakao.com/")));
 
     let sent = &upstream.requests()[0];
@@ -89,7 +90,7 @@ async fn a_prose_answer_still_gives_a_course() {
     assert_eq!(reply.status, StatusCode::OK);
     let course: CourseContent = serde_json::from_value(reply.body["detail"]["course"].clone()).unwrap();
     assert_eq!(course.provider.as_deref(), Some("builtin-fallback"), "says so in the result");
-    assert!(problems(&course, &plan_request(&body())).is_empty());
+    assert!(problems(catalogue(), &course, &plan_request(&body())).is_empty());
     assert_eq!(upstream.requests().len(), 2, "one repair request");
 }
 

@@ -5,6 +5,7 @@
 mod common;
 
 use common::TestApp;
+use fyd_core::catalogue::catalogue;
 use fyd_core::check::problems;
 use fyd_core::course::CourseContent;
 use fyd_core::request::{validate_recommend, RecommendRequest};
@@ -39,7 +40,7 @@ async fn courses_in_several_cities_and_transports_keep_every_rule() {
         let detail = &reply.body["detail"];
         let course: CourseContent = serde_json::from_value(detail["course"].clone()).unwrap();
         let request = validate_recommend(&serde_json::from_value::<RecommendRequest>(case.clone()).unwrap()).unwrap();
-        assert_eq!(problems(&course, &request), Vec::<String>::new(), "{case}");
+        assert_eq!(problems(catalogue(), &course, &request), vec![], "{case}");
         assert!(course.stops.len() >= 3, "{case}");
         assert_eq!(course.provider.as_deref(), Some("builtin"));
         assert_eq!(detail["question"], course.question);

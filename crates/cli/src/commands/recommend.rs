@@ -17,7 +17,7 @@ use crate::output;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Where: an area or a city (성수, 홍대, 부산 해운대, 제주, Jeonju…).
+    /// Where: a place, station, area or city (불국사, 강남역, 성수, 부산, Jeonju…).
     #[arg(long)]
     place: String,
     /// spring | summer | fall | winter (봄/여름/가을/겨울); default: the season in Seoul today.
@@ -41,6 +41,9 @@ pub struct Args {
     /// Do not save the course.
     #[arg(long)]
     no_save: bool,
+    /// A rainy day: indoor places only, where the area allows.
+    #[arg(long)]
+    indoor: bool,
 }
 
 pub fn run(args: Args, global: &Global) -> CliResult<()> {
@@ -59,6 +62,7 @@ pub fn run(args: Args, global: &Global) -> CliResult<()> {
         lang: Some(global.lang_code().to_owned()),
         variant: args.variant,
         save: Some(!args.no_save),
+        indoor: args.indoor.then_some(true),
     };
     // Check locally first: a typo is a usage error, not a round trip.
     validate_recommend(&request).map_err(|fields| CliError::Usage(flag_errors(&fields)))?;

@@ -16,6 +16,7 @@ pub fn sample_course(i: usize, answer_lines: usize) -> CourseContent {
         transport: None,
         stops: Vec::new(),
         legs: Vec::new(),
+        notes: Vec::new(),
         provider: Some("builtin".into()),
         model: None,
     }

@@ -6,8 +6,8 @@ pub mod openai;
 
 use async_trait::async_trait;
 use fyd_core::course::CourseContent;
-use fyd_core::planner::{plan, PlanError};
-use fyd_core::render::course_content;
+use fyd_core::catalogue::catalogue;
+use fyd_core::planner::{course_content, plan, PlanError};
 use fyd_core::request::PlanRequest;
 use fyd_core::wire::StreamEvent;
 use tokio::sync::mpsc;
@@ -52,10 +52,10 @@ impl Provider for BuiltinProvider {
     }
 
     async fn recommend(&self, request: &PlanRequest) -> Result<CourseContent, ProviderError> {
-        match plan(request) {
-            Ok(plan) => Ok(course_content(&plan, request)),
-            Err(PlanError::UnknownPlace { place, suggestions }) => Err(ProviderError::UnknownPlace { place, suggestions }),
-            Err(err @ PlanError::NothingOpen { .. }) => Err(ProviderError::NothingOpen(err.to_string())),
+        match plan(catalogue(), request) {
+            Ok(plan) => Ok(course_content(catalogue(), &plan, request)),
+            Err(PlanError::UnknownPlace(unknown)) => Err(ProviderError::UnknownPlace { place: unknown.place, suggestions: unknown.suggestions }),
+            Err(err @ PlanError::NoCourse { .. }) => Err(ProviderError::NothingOpen(err.to_string())),
         }
     }
 }

@@ -14,8 +14,8 @@ use async_trait::async_trait;
 use futures_util::StreamExt;
 use fyd_core::course::CourseContent;
 use fyd_core::llm::{self, Answer, ChatMessage, StopScanner};
-use fyd_core::planner::plan;
-use fyd_core::render::course_content;
+use fyd_core::catalogue::catalogue;
+use fyd_core::planner::{course_content, plan};
 use fyd_core::request::PlanRequest;
 use fyd_core::wire::StreamEvent;
 use serde_json::{json, Value};
@@ -73,15 +73,15 @@ impl OpenAiProvider {
         events: Option<&mpsc::Sender<StreamEvent>>,
         deadline: Instant,
     ) -> Result<CourseContent, ProviderError> {
-        let candidates = llm::candidates(request);
-        let mut messages = llm::messages(request, &candidates);
+        let candidates = llm::candidates(catalogue(), request);
+        let mut messages = llm::messages(catalogue(), request, &candidates);
         let mut problems = Vec::new();
         // The first answer streams to the client; the repair request (if any) does not.
         for stream in [events, None] {
             let text = self.complete(&messages, stream, request, deadline).await?;
             let outcome = llm::parse_answer(&text)
                 .map_err(|problem| vec![problem])
-                .and_then(|answer: Answer| llm::course_from_answer(&answer, request, "openai", &self.config.model));
+                .and_then(|answer: Answer| llm::course_from_answer(catalogue(), &answer, request, "openai", &self.config.model));
             match outcome {
                 Ok(course) => return Ok(course),
                 Err(found) => {
@@ -93,8 +93,8 @@ impl OpenAiProvider {
             }
         }
         tracing::warn!(?problems, "LLM answers failed twice; using the built-in planner");
-        let plan = plan(request).map_err(|err| ProviderError::NothingOpen(err.to_string()))?;
-        let mut course = course_content(&plan, request);
+        let plan = plan(catalogue(), request).map_err(|err| ProviderError::NothingOpen(err.to_string()))?;
+        let mut course = course_content(catalogue(), &plan, request);
         course.provider = Some(llm::FALLBACK_PROVIDER.to_owned());
         course.model = Some(self.config.model.clone());
         Ok(course)
@@ -221,7 +221,7 @@ impl OpenAiProvider {
                 };
                 let _ = events.send(StreamEvent::delta(text)).await;
                 for stop in scanner.feed(text) {
-                    if let Some(preview) = llm::preview_stop(&stop, request) {
+                    if let Some(preview) = llm::preview_stop(catalogue(), &stop, request) {
                         let _ = events.send(StreamEvent::stop(&preview)).await;
                     }
                 }

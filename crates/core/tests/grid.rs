@@ -1,0 +1,66 @@
+//! The quality grid as a test: every area × season × transport × window gives a course that
+//! keeps every hard rule, measured by `quality` (independent of the planner) and by
+//! `fyd_core::check`. A release build runs the whole grid; a debug build (the README's
+//! `cargo test`) a deterministic ninth of it, so CI stays quick. `examples/grade.rs` prints the
+//! same measures as rates.
+
+mod quality;
+
+use fyd_core::catalogue::catalogue;
+use fyd_core::planner::{course_content, plan, PlanError};
+use fyd_core::request::{validate_recommend, RecommendRequest};
+
+const SEASONS: [&str; 4] = ["spring", "summer", "fall", "winter"];
+const TRANSPORTS: [&str; 3] = ["walk", "public", "myCar"];
+const WINDOWS: [(&str, &str); 5] = [("10:00", "21:00"), ("11:00", "19:00"), ("14:00", "22:00"), ("18:00", "23:00"), ("20:00", "01:00")];
+/// Windows every area must fill by every transport in every season (a day out); late-night
+/// windows may find too little open in a small town and say so.
+const DAYTIME: usize = 3;
+
+#[test]
+fn every_area_season_transport_and_window_keeps_every_hard_rule() {
+    let stride = if cfg!(debug_assertions) { 9 } else { 1 };
+    let mut failures = Vec::new();
+    let mut planned = 0;
+    let mut case = 0usize;
+    for area in &catalogue().areas {
+        for season in SEASONS {
+            for transport in TRANSPORTS {
+                for (w, (start, end)) in WINDOWS.into_iter().enumerate() {
+                    case += 1;
+                    if case % stride != 0 {
+                        continue;
+                    }
+                    let body = RecommendRequest {
+                        date_place: area.ko.clone(),
+                        date_season: Some(season.into()),
+                        date_start: start.into(),
+                        date_end: end.into(),
+                        date_transport: transport.into(),
+                        ..Default::default()
+                    };
+                    let label = format!("{} {season} {start}–{end} {transport}", area.id);
+                    let req = validate_recommend(&body).expect("the grid's requests are valid");
+                    let content = match plan(catalogue(), &req) {
+                        Ok(p) => course_content(catalogue(), &p, &req),
+                        Err(PlanError::NoCourse { .. }) if w >= DAYTIME => continue,
+                        Err(err) => {
+                            failures.push(format!("{label}: {err}"));
+                            continue;
+                        }
+                    };
+                    planned += 1;
+                    let broken: Vec<&str> =
+                        quality::measure(catalogue(), &req, &content, None).iter().filter(|m| m.hard && m.applies && m.hit).map(|m| m.name).collect();
+                    if !broken.is_empty() {
+                        let stops: Vec<String> = content.stops.iter().map(|s| format!("{}-{} {}", s.arrive, s.leave, s.name)).collect();
+                        let problems = fyd_core::check::problems(catalogue(), &content, &req);
+                        failures.push(format!("{label}: {broken:?} {problems:?}\n    {stops:?}"));
+                    }
+                }
+            }
+        }
+    }
+    assert!(planned > 0);
+    assert!(failures.is_empty(), "{} of {planned} courses break a rule:\n{}", failures.len(), failures.join("\n"));
+}

@@ -180,7 +180,7 @@ fn main() {
     }
     println!("| plan time p50 / p99 / max (this run, not a benchmark) | — | {:.2} / {:.2} / {:.2} ms |", ms(p(0.5)), ms(p(0.99)), ms(p(1.0)));
     if list {
-        println!("\nRefused: {:?}", &grid.refused[..grid.refused.len().min(40)]);
+        println!("\nRefused: {:?}", &grid.refused);
         for (metric, examples) in &grid.examples {
             println!("\n## {metric}");
             for e in examples {

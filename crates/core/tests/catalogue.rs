@@ -126,12 +126,11 @@ mod fuzz {
     use proptest::prelude::*;
 
     proptest! {
-        /// Any text resolves to something, or to suggestions, without panicking, quickly.
+        /// Any text resolves to something, or to suggestions, without panicking (how long it
+        /// takes is measured by the planner bench's `unknown_place_suggestions`).
         #[test]
-        fn place_resolution_never_panics_and_is_quick(text in "\\PC{0,60}") {
-            let started = std::time::Instant::now();
+        fn place_resolution_never_panics(text in "\\PC{0,60}") {
             let _ = catalogue().resolve(&text);
-            prop_assert!(started.elapsed() < std::time::Duration::from_millis(250));
         }
 
         #[test]

@@ -199,6 +199,7 @@ pub(super) fn load<'a>(files: impl Iterator<Item = (&'a str, &'a str)>) -> Resul
         }
         catalogue.places[index].within = Some(outer);
     }
+    catalogue.find_sites();
     catalogue.index_names();
     Ok(catalogue)
 }
@@ -310,6 +311,7 @@ fn read_place(record: &Record, area: usize) -> Result<Place, CatalogueError> {
         seasons,
         tags,
         within: None,
+        site: 0,
         checked,
         note: if record.fields[17] == "-" { String::new() } else { record.text(17) },
         desc_ko,

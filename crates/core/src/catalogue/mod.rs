@@ -145,6 +145,9 @@ pub struct Place {
     pub tags: Tags,
     /// The place this one is inside (a restaurant on Nami Island, a museum in a palace).
     pub within: Option<usize>,
+    /// The site this place is part of, for "one place, one stop": the place it is inside, or
+    /// the place it is named after nearby (경복궁 돌담길 belongs to 경복궁), or itself.
+    pub site: usize,
     /// The year its facts were last checked.
     pub checked: u16,
     /// What the catalogue is unsure of, if anything.
@@ -235,11 +238,28 @@ impl Catalogue {
         })
     }
 
-    /// The site a place belongs to: itself, or the place it is inside.
+    /// The site a place belongs to (see [`Place::site`]).
     pub fn site_of(&self, place: &Place) -> usize {
-        match place.within {
-            Some(outer) => outer,
-            None => self.places.iter().position(|p| std::ptr::eq(p, place)).expect("a place of this catalogue"),
+        place.site
+    }
+
+    /// Works out every place's site once the places are read.
+    pub(super) fn find_sites(&mut self) {
+        /// A place named after another ("경복궁 돌담길" after "경복궁") this close is part of it.
+        const NAMED_AFTER_M: f64 = 1_500.0;
+        for index in 0..self.places.len() {
+            let place = &self.places[index];
+            let site = place.within.unwrap_or_else(|| {
+                let named_after = self.places.iter().position(|outer| {
+                    outer.within.is_none()
+                        && place.ko.len() > outer.ko.len()
+                        && place.ko.starts_with(&outer.ko)
+                        && place.ko[outer.ko.len()..].starts_with(' ')
+                        && crate::geo::distance_m(outer.position(), place.position()) <= NAMED_AFTER_M
+                });
+                named_after.unwrap_or(index)
+            });
+            self.places[index].site = site;
         }
     }
 
@@ -278,7 +298,7 @@ impl Catalogue {
     }
 
     /// Every name of every record, as a key, for [`Catalogue::resolve`].
-    fn index_names(&mut self) {
+    pub(super) fn index_names(&mut self) {
         let mut names = Vec::new();
         let mut add = |text: &str, target: Target| {
             let key = key(text);

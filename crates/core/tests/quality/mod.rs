@@ -157,7 +157,10 @@ pub fn measure(catalogue: &Catalogue, req: &PlanRequest, content: &CourseContent
             let open = place(name).is_some_and(|p| {
                 p.hours.on(day).open.spans().iter().any(|&(a, b)| b.min(end).saturating_sub(a.max(start)) >= 45 + p.last_entry)
             });
-            add("spot: the named place is not in the course", true, open, !stops.iter().any(|s| s.name.contains(name)));
+            // By name, or by the catalogue's aliases (남산서울타워 is listed as N서울타워).
+            let target = place(name).map(|p| p.id.as_str());
+            let present = stops.iter().any(|s| s.name.contains(name) || (target.is_some() && place(&s.name).map(|p| p.id.as_str()) == target));
+            add("spot: the named place is not in the course", true, open, !present);
         }
     }
     out

@@ -294,10 +294,12 @@ impl<'c> Checker<'c> {
             if visit.category == Category::NightView.code() && visit.arrive + rules::NIGHT_VIEW_BEFORE_SUNSET < sunset {
                 self.report(Rule::NightViewTooEarly, format!("{} is a night view at {}, before dark (sunset {})", visit.name, hhmm(visit.arrive), hhmm(sunset)));
             }
-            if visit.category == Category::Sunset.code()
-                && !(sunset.saturating_sub(rules::SUNSET_EARLIEST_BEFORE)..=sunset + rules::SUNSET_LATEST_AFTER).contains(&visit.arrive)
-            {
-                self.report(Rule::SunsetOffTime, format!("{} is a sunset place at {}, but the sun sets at {}", visit.name, hhmm(visit.arrive), hhmm(sunset)));
+            if visit.category == Category::Sunset.code() {
+                if visit.place.is_some_and(|p| !p.tags.sunset) {
+                    self.report(Rule::SunsetOffTime, format!("{} is not known for its sunset", visit.name));
+                } else if !(sunset.saturating_sub(rules::SUNSET_EARLIEST_BEFORE)..=sunset + rules::SUNSET_LATEST_AFTER).contains(&visit.arrive) {
+                    self.report(Rule::SunsetOffTime, format!("{} is a sunset stop at {}, but the sun sets at {}", visit.name, hhmm(visit.arrive), hhmm(sunset)));
+                }
             }
             let indoor = visit.place.is_none_or(|p| p.indoor);
             if rules::winter_evening_minutes(request.season, indoor, visit.arrive, visit.leave) > rules::WINTER_OUTDOOR_MINUTES {
@@ -391,7 +393,6 @@ impl<'c> Checker<'c> {
             let arrive = leave + leg.minutes as u16;
             let dark_enough = match place.category {
                 Category::NightView => arrive + rules::NIGHT_VIEW_BEFORE_SUNSET >= sunset,
-                Category::Sunset => (sunset.saturating_sub(rules::SUNSET_EARLIEST_BEFORE)..=sunset + rules::SUNSET_LATEST_AFTER).contains(&arrive),
                 Category::Bar => arrive >= 18 * 60 + 30,
                 _ => true,
             };

@@ -344,9 +344,8 @@ impl<'a, 'r> Search<'a, 'r> {
         if needs.dinner && !dinner_done && at + rules::PACE_MINUTES / 2 >= DINNER_TARGET {
             return Slot::Dinner;
         }
-        let night_done = partial.stops.iter().any(|&(i, _, leave)| {
-            let c = &self.candidates[i].place.category;
-            matches!(c, Category::NightView | Category::Sunset) && leave >= self.sunset + rules::NIGHT_STOP_AFTER_SUNSET
+        let night_done = partial.stops.iter().any(|&(i, arrive, leave)| {
+            matches!(self.shown(i, arrive), Category::NightView | Category::Sunset) && leave >= self.sunset + rules::NIGHT_STOP_AFTER_SUNSET
         });
         if needs.night && !night_done && at + rules::NIGHT_VIEW_BEFORE_SUNSET >= self.sunset {
             return Slot::Night;
@@ -379,7 +378,10 @@ impl<'a, 'r> Search<'a, 'r> {
     fn continuations(&self, partial: &Partial) -> Vec<Partial> {
         let request = self.request;
         let now = partial.time(request.start);
-        if partial.finished || request.end.saturating_sub(now) < rules::MIN_STAY {
+        if partial.finished
+            || request.end.saturating_sub(now) < rules::MIN_STAY
+            || partial.stops.len() >= rules::max_stops(request.start, request.end)
+        {
             return Vec::new();
         }
         let previous = partial.stops.last().map(|&(i, _, _)| &self.candidates[i]);
@@ -433,7 +435,8 @@ impl<'a, 'r> Search<'a, 'r> {
             return None;
         }
         // What the slot allows.
-        let count = |c: Category| partial.stops.iter().filter(|s| self.candidates[s.0].place.category == c).count();
+        let count = |c: Category| partial.stops.iter().filter(|s| self.shown(s.0, s.1) == c).count();
+        let shown = rules::presented_category(place, arrive, self.sunset);
         let meal_window = match slot {
             Slot::Lunch if is_meal => Some(rules::lunch_window(&self.needs, place)),
             Slot::Dinner if is_meal => Some(rules::dinner_window(request.start)),
@@ -456,26 +459,25 @@ impl<'a, 'r> Search<'a, 'r> {
                 return None;
             }
         }
-        match place.category {
+        match shown {
             Category::NightView if arrive + rules::NIGHT_VIEW_BEFORE_SUNSET < self.sunset => return None,
-            Category::Sunset
-                if !(self.sunset.saturating_sub(rules::SUNSET_EARLIEST_BEFORE)..=self.sunset + rules::SUNSET_LATEST_AFTER).contains(&arrive) =>
-            {
-                return None
-            }
             Category::Bar if arrive < 18 * 60 + 30 || (self.needs.dinner && count(Category::Meal) == 0) => return None,
             Category::Cafe if count(Category::Cafe) >= rules::MAX_CAFES => return None,
             _ => {}
         }
         let short_window = rules::same_kind_in_a_row_allowed(request.start, request.end) || self.relaxed.contains(&Rule::SameKindInARow);
-        if !short_window && previous.is_some_and(|p| p.place.category == place.category) {
+        if !short_window && partial.stops.last().is_some_and(|s| self.shown(s.0, s.1) == shown) {
             return None;
         }
         let (stay, target) = self.stay(partial, slot, candidate, arrive)?;
         let leave = arrive + stay;
         // The pace: the last stop the window holds must carry the course to its end.
         let max_stops = rules::max_stops(request.start, request.end);
-        if partial.stops.len() + 1 >= max_stops && leave + rules::END_SLACK < request.end {
+        if partial.stops.len() + 1 >= max_stops && leave + rules::END_SLACK + self.room(partial) < request.end {
+            return None;
+        }
+        // Keep stops in hand for the meals (and the night stop) still to come.
+        if partial.stops.len() + 1 + self.still_due(partial, slot, shown, leave) > max_stops {
             return None;
         }
         let mut next = partial.clone();
@@ -493,22 +495,95 @@ impl<'a, 'r> Search<'a, 'r> {
         Some(next)
     }
 
-    /// A course with no way on, its last stop stretched towards the end as far as the place
-    /// allows (its longest visit, its hours, a winter evening outdoors).
+    /// A course with no way on, with the time it leaves before the end spread over its stops:
+    /// from the last one back, a stop lingers up to its longest visit, pushing the later ones
+    /// back, as long as every visit stays open, meals stay in their windows, night views and
+    /// sunsets keep their hours and winter evenings stay short outdoors.
     fn stretched(&self, partial: &Partial) -> Partial {
         let mut done = Partial { finished: true, ..partial.clone() };
-        if let Some(last) = done.stops.last_mut() {
-            let candidate = &self.candidates[last.0];
-            let (_, longest) = rules::stay_range(candidate.place);
-            let close = candidate.hours.open.closes_after(last.1).unwrap_or(last.2);
-            let mut leave = self.request.end.min(last.1 + longest).min(close).max(last.2);
-            let winter = rules::winter_evening_minutes(self.request.season, candidate.place.indoor, last.1, leave);
-            if winter > rules::WINTER_OUTDOOR_MINUTES {
-                leave = (leave - (winter - rules::WINTER_OUTDOOR_MINUTES)).max(last.2);
+        let end = self.request.end;
+        for i in (0..done.stops.len()).rev() {
+            let slack = end.saturating_sub(done.stops.last().map_or(end, |s| s.2));
+            if slack == 0 {
+                break;
             }
-            last.2 = leave;
+            let (index, arrive, leave) = done.stops[i];
+            let candidate = &self.candidates[index];
+            let (_, longest) = rules::stay_range(candidate.place);
+            let close = candidate.hours.open.closes_after(arrive).unwrap_or(leave);
+            let mut delta = slack.min((arrive + longest).saturating_sub(leave)).min(close.saturating_sub(leave));
+            while delta > 0 && !self.may_shift(&done, i, delta) {
+                delta = delta.saturating_sub(5);
+            }
+            done.stops[i].2 += delta;
+            for later in &mut done.stops[i + 1..] {
+                later.1 += delta;
+                later.2 += delta;
+            }
         }
         done
+    }
+
+    /// Stops the course still owes after this one: lunch and dinner when the window covers
+    /// them, and a night stop when it runs past dark.
+    fn still_due(&self, partial: &Partial, slot: Slot, shown: Category, leave: u16) -> usize {
+        let meal_in = |window: (u16, u16)| {
+            partial.stops.iter().any(|&(i, arrive, _)| self.candidates[i].place.category == Category::Meal && (window.0..=window.1).contains(&arrive))
+        };
+        let lunch_due = self.needs.lunch && slot != Slot::Lunch && !meal_in((rules::BRUNCH_FROM, rules::LUNCH.1)) && leave <= rules::LUNCH.1;
+        let dinner_window = rules::dinner_window(self.request.start);
+        let dinner_due = self.needs.dinner && slot != Slot::Dinner && !meal_in(dinner_window) && leave <= dinner_window.1;
+        let night_here = matches!(shown, Category::NightView | Category::Sunset) && leave >= self.sunset + rules::NIGHT_STOP_AFTER_SUNSET;
+        let night_due = self.needs.night
+            && !night_here
+            && !partial.stops.iter().any(|&(i, arrive, leave)| {
+                matches!(self.shown(i, arrive), Category::NightView | Category::Sunset) && leave >= self.sunset + rules::NIGHT_STOP_AFTER_SUNSET
+            });
+        usize::from(lunch_due) + usize::from(dinner_due) + usize::from(night_due && !self.relaxed.contains(&Rule::NightStop))
+    }
+
+    /// How the candidate visited at `arrive` reads (a sunset place around sunset is a sunset stop).
+    fn shown(&self, index: usize, arrive: u16) -> Category {
+        rules::presented_category(self.candidates[index].place, arrive, self.sunset)
+    }
+
+    /// How much longer the stops of a partial course could stay, at most.
+    fn room(&self, partial: &Partial) -> u16 {
+        partial.stops.iter().map(|&(index, arrive, leave)| (arrive + rules::stay_range(self.candidates[index].place).1).saturating_sub(leave)).sum()
+    }
+
+    /// Whether stop `i` may stay `delta` minutes longer, and every later stop start that much
+    /// later, keeping the rules of time.
+    fn may_shift(&self, partial: &Partial, i: usize, delta: u16) -> bool {
+        let request = self.request;
+        let (index, arrive, leave) = partial.stops[i];
+        let place = self.candidates[index].place;
+        if rules::winter_evening_minutes(request.season, place.indoor, arrive, leave + delta) > rules::WINTER_OUTDOOR_MINUTES.max(
+            rules::winter_evening_minutes(request.season, place.indoor, arrive, leave),
+        ) {
+            return false;
+        }
+        partial.stops[i + 1..].iter().all(|&(index, arrive, leave)| {
+            let candidate = &self.candidates[index];
+            let place = candidate.place;
+            let (arrive, leave) = (arrive + delta, leave + delta);
+            let in_window = match place.category {
+                Category::Meal => {
+                    let lunch = rules::lunch_window(&self.needs, place);
+                    let dinner = rules::dinner_window(request.start);
+                    let was = arrive - delta;
+                    let window = if (lunch.0..=lunch.1).contains(&was) { lunch } else if (dinner.0..=dinner.1).contains(&was) { dinner } else { (0, u16::MAX) };
+                    arrive <= window.1
+                }
+                _ if self.shown(index, arrive - delta) == Category::Sunset => arrive <= self.sunset + rules::SUNSET_LATEST_AFTER,
+                _ => true,
+            };
+            in_window
+                && leave <= request.end
+                && candidate.hours.open.covers(arrive, leave)
+                && candidate.hours.open.closes_after(arrive).is_some_and(|close| arrive + place.last_entry <= close)
+                && rules::winter_evening_minutes(request.season, place.indoor, arrive, leave) <= rules::WINTER_OUTDOOR_MINUTES
+        })
     }
 
     /// Coming back near an earlier stop after going well away from it.
@@ -537,8 +612,11 @@ impl<'a, 'r> Search<'a, 'r> {
             _ => {
                 let fixed = self.next_fixed(arrive, partial);
                 let remaining = fixed.saturating_sub(arrive);
-                let free_left = (remaining + rules::PACE_MINUTES / 2) / rules::PACE_MINUTES;
-                let free_left = free_left.max(1);
+                // As many free stops as the pace wants, and no more than the window holds once
+                // the meals and the night stop still due are counted.
+                let due = self.still_due(partial, Slot::Free, Category::Shopping, arrive);
+                let budget = rules::max_stops(request.start, request.end).saturating_sub(partial.stops.len() + due).max(1) as u16;
+                let free_left = ((remaining + rules::PACE_MINUTES / 2) / rules::PACE_MINUTES).clamp(1, budget);
                 let hops = if fixed == end { free_left - 1 } else { free_left };
                 remaining.saturating_sub(hops * self.travel_estimate()) / free_left
             }
@@ -564,8 +642,9 @@ impl<'a, 'r> Search<'a, 'r> {
         use Category::*;
         let request = self.request;
         let place = candidate.place;
-        let count = |c: Category| partial.stops.iter().filter(|s| self.candidates[s.0].place.category == c).count();
-        let mut score = match (slot, place.category) {
+        let count = |c: Category| partial.stops.iter().filter(|s| self.shown(s.0, s.1) == c).count();
+        let shown = rules::presented_category(place, arrive, self.sunset);
+        let mut score = match (slot, shown) {
             (Slot::Lunch | Slot::Dinner, Meal) => 3.0,
             (Slot::Night, NightView) => 4.0,
             (Slot::Night, Sunset) => 3.5,
@@ -598,7 +677,7 @@ impl<'a, 'r> Search<'a, 'r> {
         match (request.season, place.indoor) {
             (Season::Summer, false) if hot_midday => score -= 2.0,
             (Season::Summer, true) if hot_midday => score += 0.5,
-            (Season::Winter, false) if arrive >= 17 * 60 && !matches!(place.category, NightView | Sunset) => score -= 1.5,
+            (Season::Winter, false) if arrive >= 17 * 60 && !matches!(shown, NightView | Sunset) => score -= 1.5,
             (Season::Winter, false) => score -= 0.5,
             _ => {}
         }
@@ -609,11 +688,8 @@ impl<'a, 'r> Search<'a, 'r> {
             if previous.place.category == Meal && place.category == Cafe {
                 score += 1.2; // 밥 먹고 카페: coffee after a meal is the classic
             }
-            if previous.place.category == place.category {
-                score -= 2.0;
-            }
         }
-        score -= 0.7 * count(place.category) as f64;
+        score -= 0.7 * count(shown) as f64;
         score -= 0.1 * leg.map_or(0.0, |l| f64::from(l.minutes));
         score -= match (request.transport, previous) {
             // Start where the couple said.

@@ -42,7 +42,7 @@ pub fn build_course(
         .iter()
         .map(|v| Stop {
             name: place_name(v.place, request.lang).to_owned(),
-            category: v.place.category.code().to_owned(),
+            category: crate::rules::presented_category(v.place, v.arrive, sunset).code().to_owned(),
             arrive: hhmm(v.arrive),
             leave: hhmm(v.leave),
             description: v.note.clone().filter(|n| !n.trim().is_empty()).unwrap_or_else(|| describe(v.place, request)),

@@ -136,11 +136,21 @@ pub fn same_kind_in_a_row_allowed(start: u16, end: u16) -> bool {
 pub fn stay_range(place: &Place) -> (u16, u16) {
     let shortest = MIN_STAY.max(place.stay * 6 / 10);
     let stretch = match place.category {
-        Category::Walk | Category::NightView | Category::Sunset | Category::Cafe | Category::Bar | Category::Shopping => 2.0,
+        Category::Walk | Category::NightView | Category::Cafe | Category::Bar | Category::Shopping => 2.0,
         _ => 1.5,
     };
     let longest = ((f64::from(place.stay) * stretch) as u16).clamp(shortest, MAX_STAY);
     (shortest, longest)
+}
+
+/// How a visit reads: a place known for its sunset, visited around sunset, is a sunset stop
+/// (노을); any other visit is of the place's own category.
+pub fn presented_category(place: &Place, arrive: u16, sunset: u16) -> Category {
+    if place.tags.sunset && (sunset.saturating_sub(SUNSET_EARLIEST_BEFORE)..=sunset + SUNSET_LATEST_AFTER).contains(&arrive) {
+        Category::Sunset
+    } else {
+        place.category
+    }
 }
 
 /// Whether a place may be in a course for this request at all (before hours and timing).

@@ -98,15 +98,19 @@ fn every_name_points_at_one_thing_of_its_kind() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
+/// What a course on foot from the area's centre can use: the places within the walking radius,
+/// whichever area lists them (상암's lunch may be at 망원시장).
 #[test]
 fn every_area_has_meals_and_something_for_the_evening() {
     let c = catalogue();
     let mut problems = Vec::new();
     for area in &c.areas {
         let places: Vec<_> = c.places_of(area).collect();
-        let meals = places.iter().filter(|p| p.category == Category::Meal).count();
-        if meals < 2 {
-            problems.push(format!("{} has {meals} meal places", area.id));
+        let walkable =
+            c.places.iter().filter(|p| distance_m((area.lat, area.lon), p.position()) <= fyd_core::rules::WALK_RADIUS_M);
+        let meals = walkable.filter(|p| p.category == Category::Meal).count();
+        if meals < 3 {
+            problems.push(format!("{} has {meals} meal places within walking distance", area.id));
         }
         let evening = places
             .iter()

@@ -13,11 +13,11 @@
 //!                                                                        places
 //! ```
 //!
-//! Place fields: `category` one of meal, cafe, bar, walk, sight, culture, nightview, sunset,
-//! activity, shopping; `setting` `in` or `out`; `hours` in OpenStreetMap's opening_hours
+//! Place fields: `category` one of meal, cafe, bar, walk, sight, culture, nightview, activity,
+//! shopping; `setting` `in` or `out`; `hours` in OpenStreetMap's opening_hours
 //! syntax ([`super::hours`]); `last_entry` minutes before closing that entry stops; `stay` the
 //! typical visit in minutes (15–300); `price` 0–3; `seasons` when it shines (`spring,fall`,
-//! `all`, `-`); `tags` from far, memorial, alcohol, brunch, highlight, car; `within` the id of
+//! `all`, `-`); `tags` from far, memorial, alcohol, brunch, highlight, car, sunset; `within` the id of
 //! the place it is inside; `checked` the year its facts were last checked; `note` what is
 //! uncertain. Files are applied in order: a record whose id is already known replaces it.
 
@@ -254,7 +254,11 @@ fn read_file(name: &str, text: &str) -> Result<(Kind, Vec<Record>), CatalogueErr
 fn read_place(record: &Record, area: usize) -> Result<Place, CatalogueError> {
     let (ko, en) = record.names(2, 3)?;
     let category = record.text(5);
-    let category = Category::parse(&category).ok_or_else(|| record.error(format!("unknown category {category}")))?;
+    let category = match Category::parse(&category) {
+        Some(Category::Sunset) => return Err(record.error("sunset is a tag (a place known for its sunset), not a category")),
+        Some(category) => category,
+        None => return Err(record.error(format!("unknown category {category}"))),
+    };
     let indoor = match record.fields[6].as_str() {
         "in" => true,
         "out" => false,

@@ -26,7 +26,8 @@ pub enum Category {
     Sight,
     Culture,
     NightView,
-    /// A place to watch the sun go down (노을 명소): visited around sunset.
+    /// A stop made around sunset at a place tagged `sunset` (노을): how such a visit is
+    /// presented, never a place's own category.
     Sunset,
     Activity,
     Shopping,
@@ -82,10 +83,12 @@ pub struct Tags {
     pub highlight: bool,
     /// Reached only by car (a mountain drive): never on foot or by public transport.
     pub car_only: bool,
+    /// Known for its sunset (노을): visited around sunset, it is a sunset stop.
+    pub sunset: bool,
 }
 
 impl Tags {
-    pub const NAMES: [&'static str; 6] = ["far", "memorial", "alcohol", "brunch", "highlight", "car"];
+    pub const NAMES: [&'static str; 7] = ["far", "memorial", "alcohol", "brunch", "highlight", "car", "sunset"];
 
     fn set(&mut self, name: &str) -> bool {
         let flag = match name {
@@ -95,6 +98,7 @@ impl Tags {
             "brunch" => &mut self.brunch,
             "highlight" => &mut self.highlight,
             "car" => &mut self.car_only,
+            "sunset" => &mut self.sunset,
             _ => return false,
         };
         *flag = true;

@@ -27,7 +27,7 @@ fn main() {
             count(Category::Cafe),
             count(Category::Bar),
             count(Category::NightView),
-            count(Category::Sunset),
+            places.iter().filter(|p| p.tags.sunset).count(),
             places.iter().filter(|p| p.indoor).count(),
             area.spots.len(),
             distances.get(distances.len() / 2).copied().unwrap_or(0.0),

@@ -58,6 +58,8 @@ struct Grid {
     examples: BTreeMap<&'static str, Vec<String>>,
     times: Vec<Duration>,
     stops_full_day: Vec<usize>,
+    /// Minutes between stops, per course.
+    travel: Vec<u32>,
     refused: Vec<String>,
     cases: usize,
 }
@@ -101,6 +103,7 @@ impl Grid {
         if req.end - req.start == 11 * 60 {
             self.stops_full_day.push(content.stops.len());
         }
+        self.travel.push(content.legs.iter().map(|l| l.minutes).sum());
         for m in quality::measure(catalogue(), &req, &content, spot).into_iter().filter(|m| m.applies) {
             let (_, rate) = self.rates.entry(m.name).or_insert((m.hard, Rate::default()));
             rate.of += 1;
@@ -178,6 +181,10 @@ fn main() {
             full.iter().max().unwrap()
         );
     }
+    println!(
+        "| travel between stops: mean minutes per course | — | {:.1} |",
+        grid.travel.iter().sum::<u32>() as f64 / grid.travel.len().max(1) as f64
+    );
     println!("| plan time p50 / p99 / max (this run, not a benchmark) | — | {:.2} / {:.2} / {:.2} ms |", ms(p(0.5)), ms(p(0.99)), ms(p(1.0)));
     if list {
         println!("\nRefused: {:?}", &grid.refused);

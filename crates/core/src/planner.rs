@@ -671,7 +671,7 @@ impl<'a, 'r> Search<'a, 'r> {
             score += 15.0;
         }
         if candidate.avoided {
-            score -= 4.0;
+            score -= 12.0;
         }
         let hot_midday = request.season == Season::Summer && (12 * 60..16 * 60).contains(&arrive);
         match (request.season, place.indoor) {

@@ -109,7 +109,7 @@ fn every_area_has_meals_and_something_for_the_evening() {
         let walkable =
             c.places.iter().filter(|p| distance_m((area.lat, area.lon), p.position()) <= fyd_core::rules::WALK_RADIUS_M);
         let meals = walkable.filter(|p| p.category == Category::Meal).count();
-        if meals < 3 {
+        if meals < 2 {
             problems.push(format!("{} has {meals} meal places within walking distance", area.id));
         }
         let evening = places

@@ -77,7 +77,14 @@ fn request(place: &str, season: &str, window: (&str, &str), transport: &str, var
 }
 
 fn label(body: &RecommendRequest) -> String {
-    format!("{} {} {}–{} {}", body.date_place, body.date_season.as_deref().unwrap_or(""), body.date_start, body.date_end, body.date_transport)
+    format!(
+        "{} {} {}–{} {}",
+        body.date_place,
+        body.date_season.as_deref().unwrap_or(""),
+        body.date_start,
+        body.date_end,
+        body.date_transport
+    )
 }
 
 fn stops_text(content: &CourseContent) -> String {
@@ -165,7 +172,8 @@ fn main() {
         c.areas.len(),
         c.cities.iter().filter(|city| !city.areas.is_empty()).count()
     );
-    let pct = |hits: usize, of: usize| if of == 0 { "—".to_owned() } else { format!("{:.1}% ({hits}/{of})", 100.0 * hits as f64 / of as f64) };
+    let pct =
+        |hits: usize, of: usize| if of == 0 { "—".to_owned() } else { format!("{:.1}% ({hits}/{of})", 100.0 * hits as f64 / of as f64) };
     println!("| measure | kind | rate |\n|---|---|---|");
     println!("| grid: refused (no course) | — | {} |", pct(grid_refused, grid_cases));
     println!("| spots: refused (no course) | — | {} |", pct(spot_refused, spot_cases));
@@ -185,7 +193,12 @@ fn main() {
         "| travel between stops: mean minutes per course | — | {:.1} |",
         grid.travel.iter().sum::<u32>() as f64 / grid.travel.len().max(1) as f64
     );
-    println!("| plan time p50 / p99 / max (this run, not a benchmark) | — | {:.2} / {:.2} / {:.2} ms |", ms(p(0.5)), ms(p(0.99)), ms(p(1.0)));
+    println!(
+        "| plan time p50 / p99 / max (this run, not a benchmark) | — | {:.2} / {:.2} / {:.2} ms |",
+        ms(p(0.5)),
+        ms(p(0.99)),
+        ms(p(1.0))
+    );
     if list {
         println!("\nRefused: {:?}", &grid.refused);
         for (metric, examples) in &grid.examples {

@@ -71,7 +71,8 @@ impl<'c> Checker<'c> {
         }
         let mut visits = Vec::with_capacity(stops.len());
         for stop in stops {
-            let (Some(arrive), Some(leave)) = (minutes_in_window(&stop.arrive, request.start), minutes_in_window(&stop.leave, request.start))
+            let (Some(arrive), Some(leave)) =
+                (minutes_in_window(&stop.arrive, request.start), minutes_in_window(&stop.leave, request.start))
             else {
                 self.report(Rule::Shape, "every stop needs arrive and leave as HH:MM".into());
                 return self.problems;
@@ -120,7 +121,9 @@ impl<'c> Checker<'c> {
         if last + rules::END_SLACK < request.end {
             let final_visit = &visits[visits.len() - 1];
             match final_visit.place {
-                None => self.report(Rule::EndsEarly, format!("the course must end close to {} (it ends at {})", hhmm(request.end), hhmm(last))),
+                None => {
+                    self.report(Rule::EndsEarly, format!("the course must end close to {} (it ends at {})", hhmm(request.end), hhmm(last)))
+                }
                 Some(place) => {
                     let (_, longest) = rules::stay_range(place);
                     let close = place.hours.on(day).open.closes_after(final_visit.arrive).unwrap_or(last);
@@ -128,12 +131,25 @@ impl<'c> Checker<'c> {
                     let winter = rules::winter_evening_minutes(request.season, place.indoor, final_visit.arrive, could_leave);
                     could_leave -= winter.saturating_sub(rules::WINTER_OUTDOOR_MINUTES);
                     if could_leave > last && could_leave + rules::END_SLACK >= request.end {
-                        self.report(Rule::EndsEarly, format!("the course ends at {} although {} could last until {}", hhmm(last), final_visit.name, hhmm(could_leave)));
+                        self.report(
+                            Rule::EndsEarly,
+                            format!(
+                                "the course ends at {} although {} could last until {}",
+                                hhmm(last),
+                                final_visit.name,
+                                hhmm(could_leave)
+                            ),
+                        );
                     } else if visits.len() < rules::max_stops(request.start, request.end) {
                         if let Some(open) = self.still_open_nearby(place, last, visits, day, anchor, sunset) {
                             self.report(
                                 Rule::EndsEarly,
-                                format!("the course ends at {} although {} is open and within reach until {}", hhmm(last), open.ko, hhmm(request.end)),
+                                format!(
+                                    "the course ends at {} although {} is open and within reach until {}",
+                                    hhmm(last),
+                                    open.ko,
+                                    hhmm(request.end)
+                                ),
                             );
                         }
                     }
@@ -205,12 +221,16 @@ impl<'c> Checker<'c> {
             }
             let Some(place) = visit.place else { continue };
             if !place.open_for(day, visit.arrive, visit.leave) {
-                self.report(Rule::Closed, format!("{} is not open (or takes no one in) from {} to {}", visit.name, hhmm(visit.arrive), hhmm(visit.leave)));
+                self.report(
+                    Rule::Closed,
+                    format!("{} is not open (or takes no one in) from {} to {}", visit.name, hhmm(visit.arrive), hhmm(visit.leave)),
+                );
             }
             let site = self.catalogue.site_of(place);
-            let shares_site = visits[..i].iter().filter_map(|v| v.place).any(|other| {
-                self.catalogue.site_of(other) == site && other.category != Category::Meal && place.category != Category::Meal
-            });
+            let shares_site = visits[..i]
+                .iter()
+                .filter_map(|v| v.place)
+                .any(|other| self.catalogue.site_of(other) == site && other.category != Category::Meal && place.category != Category::Meal);
             if shares_site && !visits[..i].iter().any(|v| v.name == visit.name) {
                 self.report(Rule::SameSite, format!("{} is part of a place the course already visits; one place is one stop", visit.name));
             }
@@ -238,13 +258,19 @@ impl<'c> Checker<'c> {
                 (window.0..=window.1).contains(&m.arrive)
             });
             if !in_window {
-                self.report(Rule::Lunch, format!("the window covers lunch but no meal starts between {} and {}", hhmm(rules::LUNCH.0), hhmm(rules::LUNCH.1)));
+                self.report(
+                    Rule::Lunch,
+                    format!("the window covers lunch but no meal starts between {} and {}", hhmm(rules::LUNCH.0), hhmm(rules::LUNCH.1)),
+                );
             }
         }
         if needs.dinner {
             let window = rules::dinner_window(request.start);
             if !meals.iter().any(|m| (window.0..=window.1).contains(&m.arrive)) {
-                self.report(Rule::Dinner, format!("the window covers dinner but no meal starts between {} and {}", hhmm(window.0), hhmm(window.1)));
+                self.report(
+                    Rule::Dinner,
+                    format!("the window covers dinner but no meal starts between {} and {}", hhmm(window.0), hhmm(window.1)),
+                );
             }
             if needs.dinner_first && visits[0].category != Category::Meal.code() {
                 self.report(Rule::DinnerFirst, format!("a date that starts at {} begins with dinner", hhmm(request.start)));
@@ -275,14 +301,20 @@ impl<'c> Checker<'c> {
         }
         if !rules::same_kind_in_a_row_allowed(request.start, request.end) {
             if let Some(pair) = visits.windows(2).find(|pair| pair[0].category == pair[1].category) {
-                self.report(Rule::SameKindInARow, format!("{} and {} are the same kind of stop one after the other", pair[0].name, pair[1].name));
+                self.report(
+                    Rule::SameKindInARow,
+                    format!("{} and {} are the same kind of stop one after the other", pair[0].name, pair[1].name),
+                );
             }
         }
         for (j, visit) in visits.iter().enumerate() {
             for (i, earlier) in visits[..j].iter().enumerate() {
                 let back = distance_m(earlier.position, visit.position) <= rules::RETURN_RADIUS_M;
                 if back && visits[i + 1..j].iter().any(|between| distance_m(earlier.position, between.position) > rules::AWAY_M) {
-                    self.report(Rule::Return, format!("the course goes away from {} and comes back to {}: a zig-zag", earlier.name, visit.name));
+                    self.report(
+                        Rule::Return,
+                        format!("the course goes away from {} and comes back to {}: a zig-zag", earlier.name, visit.name),
+                    );
                 }
             }
         }
@@ -292,13 +324,21 @@ impl<'c> Checker<'c> {
         let request = self.request;
         for visit in visits {
             if visit.category == Category::NightView.code() && visit.arrive + rules::NIGHT_VIEW_BEFORE_SUNSET < sunset {
-                self.report(Rule::NightViewTooEarly, format!("{} is a night view at {}, before dark (sunset {})", visit.name, hhmm(visit.arrive), hhmm(sunset)));
+                self.report(
+                    Rule::NightViewTooEarly,
+                    format!("{} is a night view at {}, before dark (sunset {})", visit.name, hhmm(visit.arrive), hhmm(sunset)),
+                );
             }
             if visit.category == Category::Sunset.code() {
                 if visit.place.is_some_and(|p| !p.tags.sunset) {
                     self.report(Rule::SunsetOffTime, format!("{} is not known for its sunset", visit.name));
-                } else if !(sunset.saturating_sub(rules::SUNSET_EARLIEST_BEFORE)..=sunset + rules::SUNSET_LATEST_AFTER).contains(&visit.arrive) {
-                    self.report(Rule::SunsetOffTime, format!("{} is a sunset stop at {}, but the sun sets at {}", visit.name, hhmm(visit.arrive), hhmm(sunset)));
+                } else if !(sunset.saturating_sub(rules::SUNSET_EARLIEST_BEFORE)..=sunset + rules::SUNSET_LATEST_AFTER)
+                    .contains(&visit.arrive)
+                {
+                    self.report(
+                        Rule::SunsetOffTime,
+                        format!("{} is a sunset stop at {}, but the sun sets at {}", visit.name, hhmm(visit.arrive), hhmm(sunset)),
+                    );
                 }
             }
             let indoor = visit.place.is_none_or(|p| p.indoor);
@@ -336,7 +376,10 @@ impl<'c> Checker<'c> {
         if let Some(place) = anchor.place {
             let visited = visits.iter().any(|v| v.place.is_some_and(|p| std::ptr::eq(p, place)));
             if !visited && self.named_place_fits(place, day) {
-                self.report(Rule::NamedPlace, format!("the couple asked for {}, which is open then, but it is not in the course", place.ko));
+                self.report(
+                    Rule::NamedPlace,
+                    format!("the couple asked for {}, which is open then, but it is not in the course", place.ko),
+                );
             }
         }
     }
@@ -362,7 +405,15 @@ impl<'c> Checker<'c> {
     /// not coming back, not a night view before dark, within the walking radius on foot,
     /// reachable as the couple travels and open for a visit before the end. A course may end
     /// early only when there is none.
-    fn still_open_nearby(&self, last: &Place, leave: u16, visits: &[Visit], day: Day, anchor: Option<&Anchor>, sunset: u16) -> Option<&'c Place> {
+    fn still_open_nearby(
+        &self,
+        last: &Place,
+        leave: u16,
+        visits: &[Visit],
+        day: Day,
+        anchor: Option<&Anchor>,
+        sunset: u16,
+    ) -> Option<&'c Place> {
         let request = self.request;
         let cafes = visits.iter().filter(|v| v.category == Category::Cafe.code()).count();
         let same_kind_ok = rules::same_kind_in_a_row_allowed(request.start, request.end);

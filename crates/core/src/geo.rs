@@ -15,6 +15,9 @@ const WALK_M_PER_MIN: f64 = 70.0; // 4.2 km/h, strolling
 const TRANSIT_M_PER_MIN: f64 = 330.0; // subway and bus with stops, about 20 km/h
 const TRANSIT_OVERHEAD_MIN: f64 = 12.0; // to and from stations, and the wait
 const CAR_M_PER_MIN: f64 = 400.0; // city traffic, about 24 km/h
+/// Beyond the first few kilometres a drive leaves town for faster roads (about 60 km/h).
+const CAR_TOWN_M: f64 = 5_000.0;
+const CAR_OPEN_ROAD_M_PER_MIN: f64 = 1_000.0;
 const CAR_OVERHEAD_MIN: f64 = 10.0; // parking and walking from the car
 /// Below these straight-line distances, transit and car couples walk instead.
 const WALK_INSTEAD_OF_TRANSIT_M: f64 = 1_100.0;
@@ -62,7 +65,8 @@ pub fn leg_over(straight: f64, transport: Transport) -> Leg {
         }
         Transport::Car => {
             let route = straight * ROAD_DETOUR;
-            Leg { mode: LegMode::Car, minutes: minutes(CAR_OVERHEAD_MIN + route / CAR_M_PER_MIN), distance_m: route.round() as u32 }
+            let driving = route.min(CAR_TOWN_M) / CAR_M_PER_MIN + (route - CAR_TOWN_M).max(0.0) / CAR_OPEN_ROAD_M_PER_MIN;
+            Leg { mode: LegMode::Car, minutes: minutes(CAR_OVERHEAD_MIN + driving), distance_m: route.round() as u32 }
         }
     }
 }

@@ -107,7 +107,7 @@ pub fn messages(catalogue: &Catalogue, request: &PlanRequest, candidates: &[&Pla
     let travel = match request.transport {
         crate::course::Transport::Walk => "on foot only: walking legs under 2 km (about 70 m a minute)",
         crate::course::Transport::Public => "by public transport: walk under 1 km, otherwise allow 12 minutes plus 3 minutes a kilometre",
-        crate::course::Transport::Car => "by car: walk under 1 km, otherwise allow 10 minutes of parking plus 2.5 minutes a kilometre",
+        crate::course::Transport::Car => "by car: walk under 1 km, otherwise allow 10 minutes of parking plus 2.5 minutes a kilometre in town, 1 minute a kilometre beyond 5 km",
     };
     let mut rules = rules::statements(request, &needs, sunset, rules::max_stops(request.start, request.end));
     rules.push(format!("Travel {travel}."));

@@ -40,7 +40,7 @@ use crate::rules::{self, Needs, Rule};
 const MAX_POOL: usize = 110;
 /// How far transit and car courses may reach from the anchor.
 const PUBLIC_REACH_M: f64 = 7_000.0;
-const CAR_REACH_M: f64 = 12_000.0;
+const CAR_REACH_M: f64 = 18_000.0;
 /// Partial courses kept at each step, and continuations tried from each.
 const BEAM_WIDTH: usize = 7;
 const BRANCHES: usize = 5;
@@ -300,11 +300,8 @@ impl<'a, 'r> Search<'a, 'r> {
     }
 
     fn plan_of(&self, partial: &Partial) -> Plan<'a> {
-        let stops = partial
-            .stops
-            .iter()
-            .map(|&(i, arrive, leave)| PlannedStop { place: self.candidates[i].place, arrive, leave })
-            .collect();
+        let stops =
+            partial.stops.iter().map(|&(i, arrive, leave)| PlannedStop { place: self.candidates[i].place, arrive, leave }).collect();
         let mut notes: Vec<String> = self.relaxed.iter().map(|rule| rule.relaxed_note(self.request.lang).to_owned()).collect();
         notes.extend(self.closed_highlights());
         Plan { anchor: self.anchor, stops, legs: partial.legs.clone(), sunset: self.sunset, notes }
@@ -398,7 +395,14 @@ impl<'a, 'r> Search<'a, 'r> {
     }
 
     /// `partial` with `candidate` as its next stop in `slot`, if that keeps the rules so far.
-    fn extend(&self, partial: &Partial, slot: Slot, index: usize, candidate: &Candidate<'a>, previous: Option<&Candidate<'a>>) -> Option<Partial> {
+    fn extend(
+        &self,
+        partial: &Partial,
+        slot: Slot,
+        index: usize,
+        candidate: &Candidate<'a>,
+        previous: Option<&Candidate<'a>>,
+    ) -> Option<Partial> {
         let request = self.request;
         let place = candidate.place;
         let used = |i: usize| partial.stops.iter().any(|s| s.0 == i);
@@ -407,7 +411,10 @@ impl<'a, 'r> Search<'a, 'r> {
         }
         let is_meal = place.category == Category::Meal;
         if !is_meal
-            && partial.stops.iter().any(|&(i, _, _)| self.candidates[i].site == candidate.site && self.candidates[i].place.category != Category::Meal)
+            && partial
+                .stops
+                .iter()
+                .any(|&(i, _, _)| self.candidates[i].site == candidate.site && self.candidates[i].place.category != Category::Meal)
         {
             return None;
         }
@@ -477,8 +484,17 @@ impl<'a, 'r> Search<'a, 'r> {
             return None;
         }
         // Keep stops in hand for the meals (and the night stop) still to come.
-        if partial.stops.len() + 1 + self.still_due(partial, slot, shown, leave) > max_stops {
+        let due = self.still_due(partial, slot, shown, leave);
+        if partial.stops.len() + 1 + due > max_stops {
             return None;
+        }
+        // The last free stop before a meal must carry the course to the meal's window.
+        if partial.stops.len() + 1 + due == max_stops && slot == Slot::Free {
+            if let Some(meal_opens) = self.next_meal_opens(partial, leave) {
+                if leave + self.travel_estimate() + 45 < meal_opens {
+                    return None;
+                }
+            }
         }
         let mut next = partial.clone();
         next.score += self.score(partial, slot, candidate, arrive, leg.as_ref(), previous);
@@ -524,22 +540,54 @@ impl<'a, 'r> Search<'a, 'r> {
         done
     }
 
+    /// When the next meal still due may start, if one is.
+    fn next_meal_opens(&self, partial: &Partial, at: u16) -> Option<u16> {
+        let meal_in = |window: (u16, u16)| {
+            partial
+                .stops
+                .iter()
+                .any(|&(i, arrive, _)| self.candidates[i].place.category == Category::Meal && (window.0..=window.1).contains(&arrive))
+        };
+        let dinner = rules::dinner_window(self.request.start);
+        if self.needs.lunch && at < rules::LUNCH.1 && !meal_in((rules::BRUNCH_FROM, rules::LUNCH.1)) {
+            Some(rules::LUNCH.0)
+        } else if self.needs.dinner && at < dinner.1 && !meal_in(dinner) {
+            Some(dinner.0)
+        } else {
+            None
+        }
+    }
+
     /// Stops the course still owes after this one: lunch and dinner when the window covers
     /// them, and a night stop when it runs past dark.
     fn still_due(&self, partial: &Partial, slot: Slot, shown: Category, leave: u16) -> usize {
         let meal_in = |window: (u16, u16)| {
-            partial.stops.iter().any(|&(i, arrive, _)| self.candidates[i].place.category == Category::Meal && (window.0..=window.1).contains(&arrive))
+            partial
+                .stops
+                .iter()
+                .any(|&(i, arrive, _)| self.candidates[i].place.category == Category::Meal && (window.0..=window.1).contains(&arrive))
         };
-        let lunch_due = self.needs.lunch && slot != Slot::Lunch && !meal_in((rules::BRUNCH_FROM, rules::LUNCH.1)) && leave <= rules::LUNCH.1;
+        let lunch_due =
+            self.needs.lunch && slot != Slot::Lunch && !meal_in((rules::BRUNCH_FROM, rules::LUNCH.1)) && leave <= rules::LUNCH.1;
         let dinner_window = rules::dinner_window(self.request.start);
         let dinner_due = self.needs.dinner && slot != Slot::Dinner && !meal_in(dinner_window) && leave <= dinner_window.1;
         let night_here = matches!(shown, Category::NightView | Category::Sunset) && leave >= self.sunset + rules::NIGHT_STOP_AFTER_SUNSET;
         let night_due = self.needs.night
             && !night_here
             && !partial.stops.iter().any(|&(i, arrive, leave)| {
-                matches!(self.shown(i, arrive), Category::NightView | Category::Sunset) && leave >= self.sunset + rules::NIGHT_STOP_AFTER_SUNSET
+                matches!(self.shown(i, arrive), Category::NightView | Category::Sunset)
+                    && leave >= self.sunset + rules::NIGHT_STOP_AFTER_SUNSET
             });
-        usize::from(lunch_due) + usize::from(dinner_due) + usize::from(night_due && !self.relaxed.contains(&Rule::NightStop))
+        // A winter night stop is short (outdoors at most 30 minutes after 19:00), so a long
+        // winter evening needs an indoor stop after it as well.
+        let winter_evening = self.request.season == Season::Winter
+            && night_due
+            && self.request.end >= rules::WINTER_EVENING + 90
+            && leave < rules::WINTER_EVENING;
+        usize::from(lunch_due)
+            + usize::from(dinner_due)
+            + usize::from(night_due && !self.relaxed.contains(&Rule::NightStop))
+            + usize::from(winter_evening)
     }
 
     /// How the candidate visited at `arrive` reads (a sunset place around sunset is a sunset stop).
@@ -549,7 +597,11 @@ impl<'a, 'r> Search<'a, 'r> {
 
     /// How much longer the stops of a partial course could stay, at most.
     fn room(&self, partial: &Partial) -> u16 {
-        partial.stops.iter().map(|&(index, arrive, leave)| (arrive + rules::stay_range(self.candidates[index].place).1).saturating_sub(leave)).sum()
+        partial
+            .stops
+            .iter()
+            .map(|&(index, arrive, leave)| (arrive + rules::stay_range(self.candidates[index].place).1).saturating_sub(leave))
+            .sum()
     }
 
     /// Whether stop `i` may stay `delta` minutes longer, and every later stop start that much
@@ -558,9 +610,9 @@ impl<'a, 'r> Search<'a, 'r> {
         let request = self.request;
         let (index, arrive, leave) = partial.stops[i];
         let place = self.candidates[index].place;
-        if rules::winter_evening_minutes(request.season, place.indoor, arrive, leave + delta) > rules::WINTER_OUTDOOR_MINUTES.max(
-            rules::winter_evening_minutes(request.season, place.indoor, arrive, leave),
-        ) {
+        if rules::winter_evening_minutes(request.season, place.indoor, arrive, leave + delta)
+            > rules::WINTER_OUTDOOR_MINUTES.max(rules::winter_evening_minutes(request.season, place.indoor, arrive, leave))
+        {
             return false;
         }
         partial.stops[i + 1..].iter().all(|&(index, arrive, leave)| {
@@ -572,7 +624,13 @@ impl<'a, 'r> Search<'a, 'r> {
                     let lunch = rules::lunch_window(&self.needs, place);
                     let dinner = rules::dinner_window(request.start);
                     let was = arrive - delta;
-                    let window = if (lunch.0..=lunch.1).contains(&was) { lunch } else if (dinner.0..=dinner.1).contains(&was) { dinner } else { (0, u16::MAX) };
+                    let window = if (lunch.0..=lunch.1).contains(&was) {
+                        lunch
+                    } else if (dinner.0..=dinner.1).contains(&was) {
+                        dinner
+                    } else {
+                        (0, u16::MAX)
+                    };
                     arrive <= window.1
                 }
                 _ if self.shown(index, arrive - delta) == Category::Sunset => arrive <= self.sunset + rules::SUNSET_LATEST_AFTER,
@@ -638,7 +696,15 @@ impl<'a, 'r> Search<'a, 'r> {
         (stay >= floor && candidate.hours.open.covers(arrive, arrive + stay)).then_some((stay, target))
     }
 
-    fn score(&self, partial: &Partial, slot: Slot, candidate: &Candidate, arrive: u16, leg: Option<&Leg>, previous: Option<&Candidate>) -> f64 {
+    fn score(
+        &self,
+        partial: &Partial,
+        slot: Slot,
+        candidate: &Candidate,
+        arrive: u16,
+        leg: Option<&Leg>,
+        previous: Option<&Candidate>,
+    ) -> f64 {
         use Category::*;
         let request = self.request;
         let place = candidate.place;

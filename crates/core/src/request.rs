@@ -207,7 +207,13 @@ pub fn korean_time(minutes: u16) -> String {
     let next_morning = minutes > 1440;
     let minutes = minutes % 1440;
     let (hour, minute) = (minutes / 60, minutes % 60);
-    let meridiem = if next_morning { "새벽" } else if hour < 12 { "오전" } else { "오후" };
+    let meridiem = if next_morning {
+        "새벽"
+    } else if hour < 12 {
+        "오전"
+    } else {
+        "오후"
+    };
     let hour12 = if hour % 12 == 0 { 12 } else { hour % 12 };
     match minute {
         0 => format!("{meridiem} {hour12}시"),
@@ -313,19 +319,17 @@ pub fn validate_recommend(request: &RecommendRequest) -> Result<PlanRequest, Fie
         errors.add("variant", format!("Use a number from 0 to {MAX_VARIANT}."));
     }
     match (season, window, transport, lang) {
-        (Some(season), Some((start, end)), Some(transport), Some(lang)) if errors.is_empty() => {
-            Ok(PlanRequest {
-                place: place.to_owned(),
-                season,
-                date,
-                start,
-                end,
-                transport,
-                lang,
-                variant,
-                indoor: request.indoor.unwrap_or(false),
-            })
-        }
+        (Some(season), Some((start, end)), Some(transport), Some(lang)) if errors.is_empty() => Ok(PlanRequest {
+            place: place.to_owned(),
+            season,
+            date,
+            start,
+            end,
+            transport,
+            lang,
+            variant,
+            indoor: request.indoor.unwrap_or(false),
+        }),
         _ => Err(errors),
     }
 }

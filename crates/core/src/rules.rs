@@ -144,10 +144,17 @@ pub fn stay_range(place: &Place) -> (u16, u16) {
 }
 
 /// How a visit reads: a place known for its sunset, visited around sunset, is a sunset stop
-/// (노을); any other visit is of the place's own category.
+/// (노을); a night-view place visited in daylight is a sight (a tower's deck) or a walk (a hill,
+/// a bridge), not a night view; any other visit is of the place's own category.
 pub fn presented_category(place: &Place, arrive: u16, sunset: u16) -> Category {
     if place.tags.sunset && (sunset.saturating_sub(SUNSET_EARLIEST_BEFORE)..=sunset + SUNSET_LATEST_AFTER).contains(&arrive) {
         Category::Sunset
+    } else if place.category == Category::NightView && arrive + NIGHT_VIEW_BEFORE_SUNSET < sunset {
+        if place.indoor {
+            Category::Sight
+        } else {
+            Category::Walk
+        }
     } else {
         place.category
     }
@@ -257,7 +264,11 @@ pub fn statements(request: &PlanRequest, needs: &Needs, sunset: u16, max_stops: 
              an earlier stop after going more than {AWAY_M:.0} m away; walking legs add up to at most {:.0}% of the window.",
             WALK_SHARE * 100.0
         ),
-        format!("A nightview stop starts no earlier than {} (15 minutes before sunset at {}).", hhmm(sunset - NIGHT_VIEW_BEFORE_SUNSET), hhmm(sunset)),
+        format!(
+            "A nightview stop starts no earlier than {} (15 minutes before sunset at {}).",
+            hhmm(sunset - NIGHT_VIEW_BEFORE_SUNSET),
+            hhmm(sunset)
+        ),
     ];
     if needs.lunch {
         rules.push(format!("Lunch at a meal place starting between {} and {}.", hhmm(LUNCH.0), hhmm(LUNCH.1)));

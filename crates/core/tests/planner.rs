@@ -1,7 +1,7 @@
 //! The built-in planner on the requests couples make: anchored on the spot they name,
 //! deterministic, varied on request, honest about closures, late nights and rain.
 
-mod quality;
+mod thin;
 
 use fyd_core::catalogue::catalogue;
 use fyd_core::check::problems;
@@ -89,8 +89,8 @@ fn the_most_specific_name_wins() {
 #[test]
 fn the_same_input_gives_the_same_course_and_another_variant_a_different_one() {
     let mut differing = 0;
-    let areas = &catalogue().areas;
-    for area in areas {
+    let areas: Vec<_> = catalogue().areas.iter().filter(|a| !thin::THIN.contains(&a.id.as_str())).collect();
+    for area in &areas {
         let body = request(&area.ko, "spring", "13:00", "21:00", "public");
         let (req, first) = course(&body);
         assert_eq!(first, course_content(catalogue(), &plan(catalogue(), &req).unwrap(), &req), "{} is not deterministic", area.id);

@@ -113,7 +113,12 @@ pub fn measure(catalogue: &Catalogue, req: &PlanRequest, content: &CourseContent
     });
     add("one place split into several stops", true, true, same_site);
     add("more than two cafés", true, true, stops.iter().filter(|s| s.category == "cafe").count() > 2);
-    add("two stops of the same kind in a row (windows of 4 h or more)", false, window >= 240, stops.windows(2).any(|w| w[0].category == w[1].category));
+    add(
+        "two stops of the same kind in a row (windows of 4 h or more)",
+        false,
+        window >= 240,
+        stops.windows(2).any(|w| w[0].category == w[1].category),
+    );
 
     let returns = (0..stops.len()).any(|j| {
         let here = (stops[j].lat, stops[j].lon);
@@ -159,7 +164,8 @@ pub fn measure(catalogue: &Catalogue, req: &PlanRequest, content: &CourseContent
             });
             // By name, or by the catalogue's aliases (남산서울타워 is listed as N서울타워).
             let target = place(name).map(|p| p.id.as_str());
-            let present = stops.iter().any(|s| s.name.contains(name) || (target.is_some() && place(&s.name).map(|p| p.id.as_str()) == target));
+            let present =
+                stops.iter().any(|s| s.name.contains(name) || (target.is_some() && place(&s.name).map(|p| p.id.as_str()) == target));
             add("spot: the named place is not in the course", true, open, !present);
         }
     }

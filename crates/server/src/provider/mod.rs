@@ -5,8 +5,8 @@
 pub mod openai;
 
 use async_trait::async_trait;
-use fyd_core::course::CourseContent;
 use fyd_core::catalogue::catalogue;
+use fyd_core::course::CourseContent;
 use fyd_core::planner::{course_content, plan, PlanError};
 use fyd_core::request::PlanRequest;
 use fyd_core::wire::StreamEvent;
@@ -54,7 +54,9 @@ impl Provider for BuiltinProvider {
     async fn recommend(&self, request: &PlanRequest) -> Result<CourseContent, ProviderError> {
         match plan(catalogue(), request) {
             Ok(plan) => Ok(course_content(catalogue(), &plan, request)),
-            Err(PlanError::UnknownPlace(unknown)) => Err(ProviderError::UnknownPlace { place: unknown.place, suggestions: unknown.suggestions }),
+            Err(PlanError::UnknownPlace(unknown)) => {
+                Err(ProviderError::UnknownPlace { place: unknown.place, suggestions: unknown.suggestions })
+            }
             Err(err @ PlanError::NoCourse { .. }) => Err(ProviderError::NothingOpen(err.to_string())),
         }
     }

@@ -12,9 +12,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use futures_util::StreamExt;
+use fyd_core::catalogue::catalogue;
 use fyd_core::course::CourseContent;
 use fyd_core::llm::{self, Answer, ChatMessage, StopScanner};
-use fyd_core::catalogue::catalogue;
 use fyd_core::planner::{course_content, plan};
 use fyd_core::request::PlanRequest;
 use fyd_core::wire::StreamEvent;

@@ -3,7 +3,8 @@
 //! This crate owns the command line, the local credentials file and the HTTP client; it
 //! must not store courses itself (that is the server's) nor plan them (that is `fyd-core`'s).
 //! Data goes to stdout (JSON with `--json`), messages to stderr, and every failure is one line
-//! with a documented exit code (see `error.rs`).
+//! with a documented exit code (see `error.rs`); a reader that closes stdout early ends fyd
+//! quietly.
 
 mod client;
 mod commands;
@@ -79,15 +80,14 @@ fn main() -> ExitCode {
         Command::List(args) => commands::list::run(args, &global),
         Command::Show(args) => commands::show::run(args, &global),
         Command::Delete(args) => commands::delete::run(args, &global),
-        Command::Completions(args) => {
-            commands::completions::run(args, Cli::command());
-            Ok(())
-        }
+        Command::Completions(args) => commands::completions::run(args, Cli::command()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("fyd: {err}");
+            if err.is_reported() {
+                eprintln!("fyd: {err}");
+            }
             err.exit_code()
         }
     }

@@ -20,6 +20,8 @@ pub mod llm;
 pub mod planner;
 pub mod render;
 pub mod request;
+#[cfg(any(test, feature = "test-support"))]
+pub mod testing;
 pub mod wire;
 
 pub use fields::FieldErrors;

@@ -15,6 +15,7 @@ mod password;
 
 use std::process::ExitCode;
 
+use clap::error::ErrorKind;
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use fyd_core::request::Lang;
 
@@ -65,7 +66,16 @@ enum LangArg {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // Help and the version are stdout output like any other (`fyd --help | head -1`).
+        Err(help) if matches!(help.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
+            let text = help.render();
+            let text = if output::decorate(output::stdout_is_terminal()) { text.ansi().to_string() } else { text.to_string() };
+            return output::write(text.as_bytes()).map_or_else(|err| err.exit_code(), |()| ExitCode::SUCCESS);
+        }
+        Err(usage) => usage.exit(),
+    };
     let lang = match cli.lang {
         LangArg::Ko => Lang::Ko,
         LangArg::En => Lang::En,

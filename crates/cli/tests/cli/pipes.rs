@@ -56,6 +56,9 @@ fn every_printing_command_ends_quietly_when_stdout_is_closed() {
         (vec!["login", "--email", "mina@example.com", "--password-stdin", "--json"], Some(&password)),
         (vec!["join", "--email", "joon@example.com", "--nickname", "joon", "--password-stdin", "--json"], Some(&password)),
         (vec!["completions", "bash"], None),
+        (vec!["--help"], None),
+        (vec!["help", "list"], None),
+        (vec!["--version"], None),
     ];
     for (args, stdin) in cases {
         assert_quiet(&with_closed_stdout(&env, &args, stdin), &args.join(" "));

@@ -1,9 +1,20 @@
-//! The HTTP client: fyd-server's API in `fyd-core`'s wire types, and the logged-in session
-//! that refreshes an expired access token once, transparently (rotating the refresh token and
-//! saving the new one), before giving up with "log in again".
+//! The HTTP client: fyd-server's API as typed calls in `fyd-core`'s wire types, on the paths
+//! of `fyd_core::wire::paths`.
+//!
+//! [`Client`] makes the calls that need no login (join, login); [`Session`] is the saved login
+//! and makes the rest, refreshing an expired access token once, transparently (rotating the
+//! refresh token and saving the new one), before giving up with "log in again". Every call
+//! answers the CLI's own error, with the API's error turned into what to do next.
 
-use fyd_core::wire::{ErrorBody, RefreshRequest, RefreshResponse};
-use reqwest::blocking::{Client as Http, RequestBuilder};
+use std::io::{BufRead, BufReader, Lines};
+
+use fyd_core::course::{Course, Stop};
+use fyd_core::request::RecommendRequest;
+use fyd_core::wire::{
+    paths, Detail, ErrorBody, JoinRequest, LoginRequest, LogoutRequest, RecommendDetail, RecommendResult, RefreshRequest, RefreshResponse,
+    TokenPair, User,
+};
+use reqwest::blocking::{Client as Http, RequestBuilder, Response};
 use reqwest::header::HeaderMap;
 use reqwest::Method;
 use serde::{de::DeserializeOwned, Serialize};
@@ -15,9 +26,63 @@ pub const DEFAULT_SERVER: &str = "http://127.0.0.1:8000";
 
 /// An error answer of the API: its status and `{detail, code}` body.
 #[derive(Debug)]
-pub struct ApiFailure {
-    pub status: u16,
-    pub body: ErrorBody,
+struct ApiFailure {
+    status: u16,
+    body: ErrorBody,
+}
+
+impl ApiFailure {
+    /// The answer's error body; one that is not the API's JSON (a proxy's HTML page, an empty
+    /// body) still says which status came back.
+    fn read(status: u16, bytes: &[u8]) -> Self {
+        let body = serde_json::from_slice(bytes).unwrap_or_else(|_| ErrorBody {
+            detail: format!("the server answered {status}"),
+            code: "unknown".into(),
+            fields: None,
+            suggestions: None,
+        });
+        Self { status, body }
+    }
+
+    /// The CLI's error for this answer, with what to do next.
+    fn explain(self) -> CliError {
+        let Self { status, body } = self;
+        let detail = match &body.fields {
+            Some(fields) if !fields.is_empty() => {
+                fields.iter().map(|(field, messages)| format!("{field}: {}", messages.join(" "))).collect::<Vec<_>>().join("; ")
+            }
+            _ => body.detail.clone(),
+        };
+        match (status, body.code.as_str()) {
+            (429, "quota_exceeded") => CliError::QuotaExceeded(body.detail),
+            (401, _) => CliError::NotLoggedIn,
+            (403 | 404, _) => CliError::NotFound(detail),
+            (400, "invalid_credentials") => CliError::LoginFailed("wrong email or password — check them, or run `fyd join`".into()),
+            (429, _) => CliError::LoginFailed(body.detail),
+            _ => CliError::Other(detail),
+        }
+    }
+
+    /// As [`ApiFailure::explain`], except that 403 and 404 on a course read the same at the
+    /// command line: it is not there for you.
+    fn explain_for_course(self, id: u64) -> CliError {
+        match self.status {
+            403 | 404 => CliError::NotFound(format!("course {id} not found (or not yours) — see `fyd list`")),
+            _ => self.explain(),
+        }
+    }
+}
+
+/// What one call came back with: the success body or the API's error answer, and the headers.
+struct Answer<R> {
+    body: Result<R, ApiFailure>,
+    headers: HeaderMap,
+}
+
+/// A recommendation and how many are left today (absent when the server sets no limit).
+pub struct Recommended {
+    pub result: RecommendResult,
+    pub remaining: Option<u32>,
 }
 
 pub struct Client {
@@ -35,59 +100,61 @@ impl Client {
         Self { http, server: server.trim_end_matches('/').to_owned() }
     }
 
-    pub fn request<B: Serialize, R: DeserializeOwned>(
-        &self,
-        method: Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<&B>,
-    ) -> CliResult<Result<R, ApiFailure>> {
-        Ok(self.request_with_headers(method, path, token, body)?.map(|(body, _)| body))
+    pub fn join(&self, request: &JoinRequest) -> CliResult<TokenPair> {
+        self.call(Method::POST, paths::JOIN, None, Some(request))?.body.map_err(ApiFailure::explain)
     }
 
-    /// As [`Client::request`], with the response headers of a success (the rate limit).
-    pub fn request_with_headers<B: Serialize, R: DeserializeOwned>(
+    pub fn login(&self, request: &LoginRequest) -> CliResult<TokenPair> {
+        self.call(Method::POST, paths::LOGIN, None, Some(request))?.body.map_err(ApiFailure::explain)
+    }
+
+    fn send(&self, builder: RequestBuilder) -> CliResult<Response> {
+        builder.send().map_err(|err| self.unreachable(&err))
+    }
+
+    fn unreachable(&self, err: &reqwest::Error) -> CliError {
+        let reason = if err.is_connect() {
+            "connection refused".into()
+        } else if err.is_timeout() {
+            "timed out".into()
+        } else {
+            err.to_string()
+        };
+        CliError::Unreachable { url: self.server.clone(), reason }
+    }
+
+    /// One call; an empty success body reads as JSON `null`.
+    fn call<B: Serialize, R: DeserializeOwned>(
         &self,
         method: Method,
         path: &str,
         token: Option<&str>,
         body: Option<&B>,
-    ) -> CliResult<Result<(R, HeaderMap), ApiFailure>> {
-        let mut builder: RequestBuilder = self.http.request(method, format!("{}{path}", self.server));
+    ) -> CliResult<Answer<R>> {
+        let mut builder = self.http.request(method, format!("{}{path}", self.server));
         if let Some(token) = token {
             builder = builder.bearer_auth(token);
         }
         if let Some(body) = body {
             builder = builder.json(body);
         }
-        let response = builder.send().map_err(|err| CliError::Unreachable { url: self.server.clone(), reason: short(&err) })?;
+        let response = self.send(builder)?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let bytes = response.bytes().map_err(|err| CliError::Unreachable { url: self.server.clone(), reason: short(&err) })?;
-        if (200..300).contains(&status) {
-            let bytes = if bytes.is_empty() { &b"null"[..] } else { &bytes[..] };
-            return serde_json::from_slice(bytes)
-                .map(|body| Ok((body, headers)))
-                .map_err(|err| CliError::Other(format!("the server at {} answered something fyd cannot read: {err}", self.server)));
+        let bytes = response.bytes().map_err(|err| self.unreachable(&err))?;
+        if !(200..300).contains(&status) {
+            return Ok(Answer { body: Err(ApiFailure::read(status, &bytes)), headers });
         }
-        let body = serde_json::from_slice(&bytes).unwrap_or_else(|_| ErrorBody {
-            detail: format!("the server answered {status}"),
-            code: "unknown".into(),
-            fields: None,
-            suggestions: None,
-        });
-        Ok(Err(ApiFailure { status, body }))
+        let bytes = if bytes.is_empty() { &b"null"[..] } else { &bytes[..] };
+        let body = serde_json::from_slice(bytes)
+            .map_err(|err| CliError::Other(format!("the server at {} answered something fyd cannot read: {err}", self.server)))?;
+        Ok(Answer { body: Ok(body), headers })
     }
 }
 
-fn short(err: &reqwest::Error) -> String {
-    if err.is_connect() {
-        "connection refused".into()
-    } else if err.is_timeout() {
-        "timed out".into()
-    } else {
-        err.to_string()
-    }
+/// Today's recommendations left, from the answer's `X-RateLimit-Remaining`.
+fn remaining(headers: &HeaderMap) -> Option<u32> {
+    headers.get("x-ratelimit-remaining")?.to_str().ok()?.parse().ok()
 }
 
 /// The saved login, ready to make authenticated calls.
@@ -104,67 +171,82 @@ impl Session {
         Ok(Self { client, credentials })
     }
 
-    /// An authenticated call; a 401 triggers one refresh (rotating) and one retry.
-    pub fn call<B: Serialize, R: DeserializeOwned>(
-        &mut self,
-        method: Method,
-        path: &str,
-        body: Option<&B>,
-    ) -> CliResult<Result<R, ApiFailure>> {
-        Ok(self.call_with_headers(method, path, body)?.map(|(body, _)| body))
+    /// The logged-in user, with today's quota.
+    pub fn me(&mut self) -> CliResult<User> {
+        self.call::<(), _>(Method::GET, paths::ME, None)?.body.map_err(ApiFailure::explain)
     }
 
-    pub fn call_with_headers<B: Serialize, R: DeserializeOwned>(
-        &mut self,
-        method: Method,
-        path: &str,
-        body: Option<&B>,
-    ) -> CliResult<Result<(R, HeaderMap), ApiFailure>> {
-        let first = self.client.request_with_headers(method.clone(), path, Some(&self.credentials.access), body)?;
-        match first {
-            Err(ApiFailure { status: 401, .. }) => {
-                self.refresh()?;
-                self.client.request_with_headers(method, path, Some(&self.credentials.access), body)
-            }
-            other => Ok(other),
-        }
+    /// Ends the session on the server.
+    pub fn logout(&mut self) -> CliResult<()> {
+        let request = LogoutRequest { refresh: self.credentials.refresh.clone() };
+        self.call::<_, Detail>(Method::POST, paths::LOGOUT, Some(&request))?.body.map_err(ApiFailure::explain)?;
+        Ok(())
     }
 
-    /// Opens a server-sent-event stream (POST with a JSON body); a 401 triggers one refresh.
-    pub fn open_stream<B: Serialize>(&mut self, path: &str, body: &B) -> CliResult<Result<reqwest::blocking::Response, ApiFailure>> {
+    /// A course for `request`, in one answer.
+    pub fn recommend(&mut self, request: &RecommendRequest) -> CliResult<Recommended> {
+        let answer = self.call(Method::POST, paths::RECOMMEND, Some(request))?;
+        Ok(Recommended { result: answer.body.map_err(ApiFailure::explain)?, remaining: remaining(&answer.headers) })
+    }
+
+    /// A course for `request`, stop by stop as the server finds them.
+    pub fn recommend_stream(&mut self, request: &RecommendRequest) -> CliResult<RecommendStream> {
         let mut refreshed = false;
         loop {
-            let response = self
+            let builder = self
                 .client
                 .http
-                .post(format!("{}{path}", self.client.server))
+                .post(format!("{}{}", self.client.server, paths::RECOMMEND_STREAM))
                 .bearer_auth(&self.credentials.access)
                 .header("accept", "text/event-stream")
-                .json(body)
-                .send()
-                .map_err(|err| CliError::Unreachable { url: self.client.server.clone(), reason: short(&err) })?;
+                .json(request);
+            let response = self.client.send(builder)?;
             let status = response.status().as_u16();
             if (200..300).contains(&status) {
-                return Ok(Ok(response));
+                let remaining = remaining(response.headers());
+                return Ok(RecommendStream { remaining, lines: BufReader::new(response).lines() });
             }
             if status == 401 && !refreshed {
                 self.refresh()?;
                 refreshed = true;
                 continue;
             }
-            let body = response.json().unwrap_or_else(|_| ErrorBody {
-                detail: format!("the server answered {status}"),
-                code: "unknown".into(),
-                fields: None,
-                suggestions: None,
-            });
-            return Ok(Err(ApiFailure { status, body }));
+            let bytes = response.bytes().map_err(|err| self.client.unreachable(&err))?;
+            return Err(ApiFailure::read(status, &bytes).explain());
+        }
+    }
+
+    /// My saved courses, newest first: `limit` of them, with ids below `before` when given.
+    pub fn courses(&mut self, limit: u32, before: Option<u64>) -> CliResult<Vec<Course>> {
+        let mut path = format!("{}?limit={limit}", paths::COURSES);
+        if let Some(before) = before {
+            path.push_str(&format!("&before={before}"));
+        }
+        self.call::<(), _>(Method::GET, &path, None)?.body.map_err(ApiFailure::explain)
+    }
+
+    pub fn course(&mut self, id: u64) -> CliResult<Course> {
+        self.call::<(), _>(Method::GET, &paths::course(id), None)?.body.map_err(|failure| failure.explain_for_course(id))
+    }
+
+    pub fn delete_course(&mut self, id: u64) -> CliResult<()> {
+        self.call::<(), ()>(Method::DELETE, &paths::course(id), None)?.body.map_err(|failure| failure.explain_for_course(id))
+    }
+
+    /// An authenticated call; a 401 triggers one refresh (rotating) and one retry.
+    fn call<B: Serialize, R: DeserializeOwned>(&mut self, method: Method, path: &str, body: Option<&B>) -> CliResult<Answer<R>> {
+        match self.client.call(method.clone(), path, Some(&self.credentials.access), body)? {
+            Answer { body: Err(ApiFailure { status: 401, .. }), .. } => {
+                self.refresh()?;
+                self.client.call(method, path, Some(&self.credentials.access), body)
+            }
+            answer => Ok(answer),
         }
     }
 
     fn refresh(&mut self) -> CliResult<()> {
         let request = RefreshRequest { refresh: self.credentials.refresh.clone(), rotate: true };
-        match self.client.request::<_, RefreshResponse>(Method::POST, "/user/token/refresh/", None, Some(&request))? {
+        match self.client.call::<_, RefreshResponse>(Method::POST, paths::TOKEN_REFRESH, None, Some(&request))?.body {
             Ok(fresh) => {
                 self.credentials.access = fresh.access;
                 if let Some(refresh) = fresh.refresh {
@@ -177,21 +259,45 @@ impl Session {
     }
 }
 
-/// Turns an API error into the CLI's error, with what to do next.
-pub fn explain(failure: ApiFailure) -> CliError {
-    let ApiFailure { status, body } = failure;
-    let detail = match &body.fields {
-        Some(fields) if !fields.is_empty() => {
-            fields.iter().map(|(field, messages)| format!("{field}: {}", messages.join(" "))).collect::<Vec<_>>().join("; ")
+/// What a streamed recommendation sends, in order: stops as they are known, then the course.
+pub enum StreamEvent {
+    Stop(Stop),
+    Done(RecommendDetail),
+}
+
+/// A streamed recommendation being read (server-sent events).
+pub struct RecommendStream {
+    /// Left today if this one succeeds.
+    pub remaining: Option<u32>,
+    lines: Lines<BufReader<Response>>,
+}
+
+impl RecommendStream {
+    /// The next `stop` or the final `done`; an `error` event is the server's reason, and a
+    /// stream that ends before `done` is an error too.
+    pub fn next_event(&mut self) -> CliResult<StreamEvent> {
+        let (mut event, mut data) = (String::new(), String::new());
+        for line in self.lines.by_ref() {
+            let line = line.map_err(|err| CliError::Other(format!("the stream from the server broke off: {err}")))?;
+            if let Some(name) = line.strip_prefix("event:") {
+                event = name.trim().to_owned();
+            } else if let Some(chunk) = line.strip_prefix("data:") {
+                data.push_str(chunk.trim_start());
+            } else if line.is_empty() && !data.is_empty() {
+                let unreadable = |err: serde_json::Error| CliError::Other(format!("the server sent an unreadable {event} event: {err}"));
+                match event.as_str() {
+                    "stop" => return serde_json::from_str(&data).map(StreamEvent::Stop).map_err(unreadable),
+                    "done" => return serde_json::from_str(&data).map(StreamEvent::Done).map_err(unreadable),
+                    "error" => {
+                        let body: ErrorBody = serde_json::from_str(&data).map_err(unreadable)?;
+                        let status = if body.code == "upstream_timeout" { 504 } else { 502 };
+                        return Err(ApiFailure { status, body }.explain());
+                    }
+                    // `delta` (an LLM's raw text) and events this version does not know.
+                    _ => (event.clear(), data.clear()),
+                };
+            }
         }
-        _ => body.detail.clone(),
-    };
-    match (status, body.code.as_str()) {
-        (429, "quota_exceeded") => CliError::QuotaExceeded(body.detail),
-        (401, _) => CliError::NotLoggedIn,
-        (403 | 404, _) => CliError::NotFound(detail),
-        (400, "invalid_credentials") => CliError::LoginFailed("wrong email or password — check them, or run `fyd join`".into()),
-        (429, _) => CliError::LoginFailed(body.detail),
-        _ => CliError::Other(detail),
+        Err(CliError::Other("the server ended the stream before the course was complete — try again".into()))
     }
 }

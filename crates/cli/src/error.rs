@@ -21,11 +21,15 @@ pub enum CliError {
     Usage(String),
     #[error("{0}")]
     Other(String),
+    /// The reader of stdout went away (`fyd list | head -1`): not a failure worth a message.
+    #[error("stdout was closed before fyd finished writing")]
+    StdoutClosed,
 }
 
 impl CliError {
     /// 0 ok, 1 other error, 2 usage, 3 not logged in or login failed, 4 daily quota used up,
-    /// 5 course not found or not yours, 6 server unreachable.
+    /// 5 course not found or not yours, 6 server unreachable; and 141 when stdout was closed
+    /// early, the status a shell shows for any program stopped by SIGPIPE (128 + 13).
     pub fn exit_code(&self) -> ExitCode {
         ExitCode::from(match self {
             Self::Other(_) => 1,
@@ -34,7 +38,13 @@ impl CliError {
             Self::QuotaExceeded(_) => 4,
             Self::NotFound(_) => 5,
             Self::Unreachable { .. } => 6,
+            Self::StdoutClosed => 141,
         })
+    }
+
+    /// Whether `main` says anything: a closed stdout ends fyd quietly, as it does `cat` or `yes`.
+    pub fn is_reported(&self) -> bool {
+        !matches!(self, Self::StdoutClosed)
     }
 }
 

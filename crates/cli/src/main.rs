@@ -3,7 +3,8 @@
 //! This crate owns the command line, the local credentials file and the HTTP client; it
 //! must not store courses itself (that is the server's) nor plan them (that is `fyd-core`'s).
 //! Data goes to stdout (JSON with `--json`), messages to stderr, and every failure is one line
-//! with a documented exit code (see `error.rs`).
+//! with a documented exit code (see `error.rs`); a reader that closes stdout early ends fyd
+//! quietly.
 
 mod client;
 mod commands;
@@ -14,6 +15,7 @@ mod password;
 
 use std::process::ExitCode;
 
+use clap::error::ErrorKind;
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use fyd_core::request::Lang;
 
@@ -64,7 +66,16 @@ enum LangArg {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // Help and the version are stdout output like any other (`fyd --help | head -1`).
+        Err(help) if matches!(help.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
+            let text = help.render();
+            let text = if output::decorate(output::stdout_is_terminal()) { text.ansi().to_string() } else { text.to_string() };
+            return output::write(text.as_bytes()).map_or_else(|err| err.exit_code(), |()| ExitCode::SUCCESS);
+        }
+        Err(usage) => usage.exit(),
+    };
     let lang = match cli.lang {
         LangArg::Ko => Lang::Ko,
         LangArg::En => Lang::En,
@@ -79,15 +90,14 @@ fn main() -> ExitCode {
         Command::List(args) => commands::list::run(args, &global),
         Command::Show(args) => commands::show::run(args, &global),
         Command::Delete(args) => commands::delete::run(args, &global),
-        Command::Completions(args) => {
-            commands::completions::run(args, Cli::command());
-            Ok(())
-        }
+        Command::Completions(args) => commands::completions::run(args, Cli::command()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("fyd: {err}");
+            if err.is_reported() {
+                eprintln!("fyd: {err}");
+            }
             err.exit_code()
         }
     }

@@ -1,14 +1,39 @@
-//! How things look: colour and spinners only on a terminal (never with `NO_COLOR` or
-//! `TERM=dumb`), tables that align Korean (wide) characters, and plain tab-separated lines
-//! when stdout is piped.
+//! How things look and where they go: colour and spinners only on a terminal (never with
+//! `NO_COLOR` or `TERM=dumb`), tables that align Korean (wide) characters, plain
+//! tab-separated lines when stdout is piped, and every write to stdout through [`print`], so
+//! that a reader that stops early (`fyd list | head -1`) ends fyd quietly instead of with a
+//! panic.
 
-use std::io::IsTerminal;
+use std::fmt::Display;
+use std::io::{IsTerminal, Write};
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Attribute, Cell, ContentArrangement, Table};
 use fyd_core::course::CourseContent;
 use fyd_core::render::{category_name, leg_text};
 use fyd_core::request::Lang;
+use serde::Serialize;
+
+use crate::error::{CliError, CliResult};
+
+/// Writes `text` and a newline to stdout. A closed stdout is [`CliError::StdoutClosed`].
+pub fn print(text: impl Display) -> CliResult<()> {
+    write(format!("{text}\n").as_bytes())
+}
+
+/// Writes `value` as pretty JSON to stdout (what `--json` prints).
+pub fn print_json<T: Serialize>(value: &T) -> CliResult<()> {
+    print(serde_json::to_string_pretty(value).expect("wire types serialise"))
+}
+
+/// Writes `bytes` to stdout as they are.
+pub fn write(bytes: &[u8]) -> CliResult<()> {
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(bytes).and_then(|()| stdout.flush()).map_err(|err| match err.kind() {
+        std::io::ErrorKind::BrokenPipe => CliError::StdoutClosed,
+        _ => CliError::Other(format!("cannot write to stdout: {err}")),
+    })
+}
 
 /// Narrower than this, tables are not wrapped to the terminal.
 const MIN_WRAP_COLUMNS: u16 = 40;
@@ -46,7 +71,7 @@ pub fn table(headers: &[&str]) -> Table {
 }
 
 /// The course as a timeline: time, place, kind, and the way to the next stop.
-pub fn timeline(course: &CourseContent, lang: Lang) -> Table {
+fn timeline(course: &CourseContent, lang: Lang) -> Table {
     let headers = match lang {
         Lang::Ko => ["시간", "장소", "종류", "다음 장소까지"],
         Lang::En => ["Time", "Place", "Kind", "To the next stop"],
@@ -64,7 +89,8 @@ pub fn timeline(course: &CourseContent, lang: Lang) -> Table {
     table
 }
 
-/// One line per stop with its map link.
-pub fn map_links(course: &CourseContent) -> String {
-    course.stops.iter().map(|s| format!("  {}  {}\n", s.name, s.map_url)).collect()
+/// The course's stops: the timeline, then one line per stop with its map link.
+pub fn course(course: &CourseContent, lang: Lang) -> String {
+    let links: Vec<String> = course.stops.iter().map(|s| format!("  {}  {}", s.name, s.map_url)).collect();
+    format!("{}\n{}", timeline(course, lang), links.join("\n"))
 }

@@ -22,6 +22,8 @@ pub mod planner;
 pub mod render;
 pub mod request;
 pub mod rules;
+#[cfg(any(test, feature = "test-support"))]
+pub mod testing;
 pub mod wire;
 
 pub use fields::FieldErrors;

@@ -327,7 +327,7 @@ mod tests {
     use super::*;
     use crate::catalogue::catalogue;
     use crate::course::{Season, Transport};
-    use crate::planner::plan;
+    use crate::testing::{good_answer, GOOD_NOTE};
     use proptest::prelude::*;
 
     fn request() -> PlanRequest {
@@ -344,17 +344,6 @@ mod tests {
         }
     }
 
-    /// The answer a good model would give: the built-in plan, as JSON.
-    fn good_answer(req: &PlanRequest) -> String {
-        let p = plan(catalogue(), req).unwrap();
-        let stops: Vec<Value> = p
-            .stops
-            .iter()
-            .map(|s| json!({"place_id": s.place.id, "arrive": hhmm(s.arrive), "leave": hhmm(s.leave), "note": "좋아요"}))
-            .collect();
-        json!({"stops": stops, "summary": "가을 성수"}).to_string()
-    }
-
     #[test]
     fn a_good_answer_becomes_a_checked_course_with_catalogue_facts() {
         let req = request();
@@ -362,7 +351,7 @@ mod tests {
         let course = course_from_answer(catalogue(), &answer, &req, "openai", "test-model").unwrap();
         assert_eq!(course.provider.as_deref(), Some("openai"));
         assert_eq!(course.model.as_deref(), Some("test-model"));
-        assert!(course.stops.iter().all(|s| s.map_url.starts_with("https://map.kakao.com/") && s.description == "좋아요"));
+        assert!(course.stops.iter().all(|s| s.map_url.starts_with("https://map.kakao.com/") && s.description == GOOD_NOTE));
     }
 
     #[test]

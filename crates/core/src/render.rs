@@ -123,7 +123,7 @@ pub fn with_josa(word: &str, with_batchim: &str, without: &str) -> String {
         .trim_end_matches(|c: char| c == ')' || c.is_whitespace())
         .chars()
         .last()
-        .is_some_and(|c| ('가'..='힣').contains(&c) && (c as u32 - 0xAC00) % 28 != 0);
+        .is_some_and(|c| ('가'..='힣').contains(&c) && !(c as u32 - 0xAC00).is_multiple_of(28));
     format!("{word}{}", if batchim { with_batchim } else { without })
 }
 

@@ -1,11 +1,32 @@
-//! Request and response bodies of the HTTP API, shared by the server and the CLI.
+//! Request and response bodies of the HTTP API, shared by the server and the CLI, and the
+//! paths clients call.
 //!
-//! Field names are the old Django service's (see `shared/api-contract.md`); serde is the
-//! only (de)serialiser, and the `openapi` feature only derives the documented schema.
+//! Field names are the old Django service's (see `docs/api.md`); serde is the only
+//! (de)serialiser, and the `openapi` feature only derives the documented schema.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+
+/// The API's paths as clients call them, with the trailing slash the old web front sends (the
+/// server answers with and without it). The server declares its routes in poem-openapi
+/// attributes, which take literals only; a server test checks each of these against the
+/// OpenAPI document.
+pub mod paths {
+    pub const JOIN: &str = "/user/join/";
+    pub const LOGIN: &str = "/user/login/";
+    pub const LOGOUT: &str = "/user/logout/";
+    pub const TOKEN_REFRESH: &str = "/user/token/refresh/";
+    pub const ME: &str = "/user/user/";
+    pub const COURSES: &str = "/chat/chat/";
+    pub const RECOMMEND: &str = "/chat/chatbot/";
+    pub const RECOMMEND_STREAM: &str = "/chat/chatbot/stream/";
+
+    /// One saved course.
+    pub fn course(id: u64) -> String {
+        format!("{COURSES}{id}/")
+    }
+}
 
 /// `POST /user/join/`.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -30,7 +30,7 @@ fn every_area_season_transport_and_window_keeps_every_hard_rule() {
             for transport in TRANSPORTS {
                 for (w, (start, end)) in WINDOWS.into_iter().enumerate() {
                     case += 1;
-                    if case % stride != 0 {
+                    if !case.is_multiple_of(stride) {
                         continue;
                     }
                     let body = RecommendRequest {

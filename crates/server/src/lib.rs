@@ -1,6 +1,6 @@
 //! `fyd-server` owns fyd's HTTP API and its storage: accounts and sessions, saved courses,
 //! the daily quota, and the OpenAPI document — the public contract of the Django service it
-//! replaces (`shared/api-contract.md`).
+//! replaces (`docs/api.md`).
 //!
 //! Handlers are thin: they parse with [`api::json`], decide with `fyd-core`'s pure functions
 //! and persist through the [`store::Store`] trait, whose writes are durable when they return.
@@ -12,6 +12,7 @@ pub mod clock;
 pub mod config;
 mod listener;
 pub mod provider;
+pub mod quota;
 mod server;
 pub mod state;
 pub mod store;

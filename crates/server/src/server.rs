@@ -12,12 +12,13 @@ use poem::listener::{Acceptor, Listener, TcpListener};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::auth::{throttle::LoginThrottle, tokens::TokenIssuer};
+use crate::auth::{sessions::Sessions, throttle::LoginThrottle, tokens::TokenIssuer};
 use crate::clock::Clock;
 use crate::config::{ProviderKind, Secret, Settings};
 use crate::listener::IdleTimeoutAcceptor;
 use crate::provider::openai::{OpenAiConfig, OpenAiProvider};
 use crate::provider::{BuiltinProvider, Provider};
+use crate::quota::DailyQuota;
 use crate::state::AppState;
 use crate::store::{SledStore, Store, StoreError};
 
@@ -78,12 +79,13 @@ pub async fn spawn(settings: Settings, clock: Arc<dyn Clock>) -> Result<RunningS
     let ttl =
         |d: humantime::Duration| SignedDuration::try_from(*d).map_err(|_| StartError::Setting(format!("token lifetime {d} is too long")));
     let store: Arc<dyn Store> = Arc::new(SledStore::open(&data_dir.join("db"), settings.cache_mb * 1024 * 1024)?);
+    let tokens = TokenIssuer::new(&secret, ttl(settings.access_ttl)?, ttl(settings.refresh_ttl)?);
     let state = Arc::new(AppState {
         store: store.clone(),
-        tokens: TokenIssuer::new(&secret, ttl(settings.access_ttl)?, ttl(settings.refresh_ttl)?),
+        sessions: Sessions::new(store.clone(), tokens),
+        quota: DailyQuota::new(store.clone(), settings.daily_quota),
         clock,
         throttle: LoginThrottle::new(settings.login_max_failures.max(1), LOGIN_WINDOW),
-        daily_quota: settings.daily_quota,
         provider: provider(&settings)?,
         keep_alive: Duration::from_secs(settings.sse_keep_alive_secs.max(1)),
     });
@@ -120,15 +122,17 @@ fn provider(settings: &Settings) -> Result<Arc<dyn Provider>, StartError> {
             model: settings.openai_model.clone(),
             timeout: Duration::from_secs(settings.openai_timeout_secs.max(1)),
         };
-        tracing::info!(base_url = %config.base_url, model = %config.model, "recommending with an OpenAI-compatible provider");
+        tracing::info!(base_url = %config.base_url, model = %config.model, "the OpenAI-compatible provider");
         Ok(Arc::new(OpenAiProvider::new(config).map_err(|err| StartError::Setting(err.to_string()))?))
     };
-    match (settings.provider, &settings.openai_api_key) {
-        (ProviderKind::Builtin, _) | (ProviderKind::Auto, None) => Ok(Arc::new(BuiltinProvider)),
-        (ProviderKind::Auto, Some(key)) => openai(Some(key.clone())),
+    let provider: Arc<dyn Provider> = match (settings.provider, &settings.openai_api_key) {
+        (ProviderKind::Builtin, _) | (ProviderKind::Auto, None) => Arc::new(BuiltinProvider),
+        (ProviderKind::Auto, Some(key)) => openai(Some(key.clone()))?,
         // Local servers (Ollama, llama.cpp) need no key.
-        (ProviderKind::Openai, key) => openai(key.clone()),
-    }
+        (ProviderKind::Openai, key) => openai(key.clone())?,
+    };
+    tracing::info!(provider = provider.name(), "recommending");
+    Ok(provider)
 }
 
 /// The signing secret kept in the data dir: created once (mode 0600) so tokens survive restarts.

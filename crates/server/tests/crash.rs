@@ -4,16 +4,18 @@
 //! CI runs this against the release build too (`cargo test --release --test crash`).
 #![cfg(unix)]
 
-mod common;
-
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::process::Process;
 use futures_util::future::join_all;
+use fyd_test_support::process::Process;
+use fyd_test_support::{course_body, join_at, recommend_body};
 use serde_json::{json, Value};
+
+/// The binary under test, as cargo built it.
+const SERVER: &str = env!("CARGO_BIN_EXE_fyd-server");
 
 const CLIENTS: usize = 4;
 const ROUNDS: usize = 5;
@@ -29,7 +31,7 @@ enum Expect {
 }
 
 async fn join(client: &reqwest::Client, url: &str, i: usize) -> String {
-    common::join_at(client, url, &format!("crash{i}@example.com"), &format!("crash{i}")).await["access"].as_str().unwrap().to_owned()
+    join_at(client, url, &format!("crash{i}@example.com"), &format!("crash{i}")).await["access"].as_str().unwrap().to_owned()
 }
 
 /// Creates (mostly) and deletes until the server dies, recording what was acknowledged.
@@ -57,7 +59,8 @@ async fn churn(
                 Err(_) => return, // the server is gone; the delete may or may not have happened
             }
         } else {
-            let body = json!({"title": format!("코스 {n}"), "datetime": "d", "question": "q", "answer": "a".repeat(200)});
+            let mut body = course_body(&format!("코스 {n}"));
+            body["answer"] = json!("a".repeat(200));
             match client.post(format!("{url}/chat/chat/")).bearer_auth(&token).json(&body).send().await {
                 Ok(r) if r.status() == 201 => {
                     let id = r.json::<Value>().await.map(|v| v["id"].as_u64().unwrap());
@@ -80,7 +83,7 @@ async fn churn(
 async fn acknowledged_creates_and_deletes_survive_kill_9() {
     let dir = tempfile::tempdir().unwrap();
     let client = reqwest::Client::builder().no_proxy().pool_max_idle_per_host(0).build().unwrap();
-    let mut server = Process::start(dir.path(), &["--access-ttl", "1d"]);
+    let mut server = Process::start(SERVER, dir.path(), &["--access-ttl", "1d"]);
     let mut tokens = Vec::new();
     for i in 0..CLIENTS {
         tokens.push(join(&client, &server.url, i).await);
@@ -104,7 +107,7 @@ async fn acknowledged_creates_and_deletes_survive_kill_9() {
         join_all(tasks).await.into_iter().for_each(|t| t.unwrap());
         total_acked += acked.load(Ordering::Relaxed);
 
-        server = Process::start(dir.path(), &["--access-ttl", "1d"]);
+        server = Process::start(SERVER, dir.path(), &["--access-ttl", "1d"]);
         for (c, ledger) in ledgers.iter().enumerate() {
             let ledger = ledger.lock().unwrap().clone();
             for (id, expect) in ledger {
@@ -136,13 +139,14 @@ async fn no_quota_unit_is_granted_twice_across_kills() {
     let dir = tempfile::tempdir().unwrap();
     let client = reqwest::Client::builder().no_proxy().build().unwrap();
     let args = ["--access-ttl", "1d", "--daily-quota", "5"];
-    let mut server = Process::start(dir.path(), &args);
+    let mut server = Process::start(SERVER, dir.path(), &args);
     let mut tokens = Vec::new();
     for i in 0..10 {
         tokens.push(join(&client, &server.url, i).await);
     }
     let mut granted = vec![0usize; tokens.len()];
-    let body = json!({"datePlace": "성수", "dateSeason": "fall", "dateStart": "2", "dateEnd": "9", "dateTransport": "walk", "save": true});
+    let mut body = recommend_body("성수", "fall", "2", "9", "walk");
+    body["save"] = json!(true);
     for round in 0..3 {
         let tasks = tokens.iter().enumerate().flat_map(|(u, token)| (0..4).map(move |_| (u, token.clone()))).map(|(u, token)| {
             let (client, url, body) = (client.clone(), server.url.clone(), body.clone());
@@ -161,7 +165,7 @@ async fn no_quota_unit_is_granted_twice_across_kills() {
                 granted[u] += 1;
             }
         }
-        server = Process::start(dir.path(), &args);
+        server = Process::start(SERVER, dir.path(), &args);
     }
     // After the kills, asking more never takes anyone past the quota.
     for (u, token) in tokens.iter().enumerate() {

@@ -2,9 +2,7 @@
 //! answer time does not tell an attacker which emails have accounts. Its own test binary, so
 //! no other test hashes passwords at the same time.
 
-mod common;
-
-use common::TestApp;
+use fyd_test_support::TestApp;
 use serde_json::json;
 
 #[tokio::test]

@@ -2,11 +2,10 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 
-use reqwest::Method;
-
-use super::{not_yours, print_json, Global};
-use crate::client::{explain, Session};
+use super::Global;
+use crate::client::Session;
 use crate::error::{CliError, CliResult};
+use crate::output;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -32,11 +31,9 @@ pub fn run(args: Args, global: &Global) -> CliResult<()> {
             return Ok(());
         }
     }
-    session
-        .call::<(), serde_json::Value>(Method::DELETE, &format!("/chat/chat/{}/", args.id), None)?
-        .map_err(|failure| not_yours(args.id, failure).unwrap_or_else(explain))?;
+    session.delete_course(args.id)?;
     if global.json {
-        print_json(&serde_json::json!({"deleted": args.id}));
+        output::print_json(&serde_json::json!({"deleted": args.id}))?;
     } else {
         eprintln!("Deleted course {}.", args.id);
     }

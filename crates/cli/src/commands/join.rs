@@ -1,12 +1,11 @@
 //! `fyd join`: create an account and log in to it.
 
 use fyd_core::wire::{JoinRequest, TokenPair};
-use reqwest::Method;
 
-use super::{print_json, remember, Global};
-use crate::client::{explain, Client};
+use super::{remember, Global};
+use crate::client::Client;
 use crate::error::{CliError, CliResult};
-use crate::password;
+use crate::{output, password};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -27,10 +26,10 @@ pub fn run(args: Args, global: &Global) -> CliResult<()> {
     }
     let client = Client::new(&global.server_for_login()?);
     let request = JoinRequest { email: args.email, nickname: args.nickname, password1: first, password2: second };
-    let pair: TokenPair = client.request(Method::POST, "/user/join/", None, Some(&request))?.map_err(explain)?;
+    let pair: TokenPair = client.join(&request)?;
     remember(&client, &pair)?;
     if global.json {
-        print_json(&pair.user);
+        output::print_json(&pair.user)?;
     } else {
         eprintln!("Welcome, {}! You are logged in to {}.", pair.user.nickname, client.server);
     }

@@ -1,10 +1,7 @@
-//! `fyd list`: my saved courses, newest first.
+//! `fyd list`: my saved courses, newest first, a page at a time.
 
-use fyd_core::course::Course;
-use reqwest::Method;
-
-use super::{print_json, Global};
-use crate::client::{explain, Session};
+use super::Global;
+use crate::client::Session;
 use crate::error::CliResult;
 use crate::output;
 
@@ -13,35 +10,38 @@ pub struct Args {
     /// How many, newest first (1–100).
     #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=100))]
     limit: u32,
+    /// Only courses older than this id: the next page after a list that ended with it.
+    #[arg(long, value_name = "ID")]
+    before: Option<u64>,
 }
 
 pub fn run(args: Args, global: &Global) -> CliResult<()> {
     let mut session = Session::load(global.server.as_deref())?;
-    let courses: Vec<Course> = session.call::<(), _>(Method::GET, &format!("/chat/chat/?limit={}", args.limit), None)?.map_err(explain)?;
+    let courses = session.courses(args.limit, args.before)?;
     if global.json {
-        print_json(&courses);
-    } else if output::stdout_is_terminal() {
-        if courses.is_empty() {
-            eprintln!("No saved courses yet — try `fyd recommend --place 성수`.");
-            return Ok(());
-        }
-        let mut table = output::table(&["ID", "Title", "When", "Created"]);
-        for course in &courses {
-            table.add_row(vec![
-                course.id.to_string(),
-                course.content.title.clone(),
-                course.content.datetime.clone(),
-                created(&course.created_at),
-            ]);
-        }
-        println!("{table}");
-    } else {
+        return output::print_json(&courses);
+    }
+    if !output::stdout_is_terminal() {
         // Piped: one tab-separated line per course, whole, for cut/awk.
         for course in &courses {
-            println!("{}\t{}\t{}\t{}", course.id, course.content.title, course.content.datetime, course.created_at);
+            output::print(format_args!("{}\t{}\t{}\t{}", course.id, course.content.title, course.content.datetime, course.created_at))?;
         }
+        return Ok(());
     }
-    Ok(())
+    if courses.is_empty() {
+        eprintln!("No saved courses yet — try `fyd recommend --place 성수`.");
+        return Ok(());
+    }
+    let mut table = output::table(&["ID", "Title", "When", "Created"]);
+    for course in &courses {
+        table.add_row(vec![
+            course.id.to_string(),
+            course.content.title.clone(),
+            course.content.datetime.clone(),
+            created(&course.created_at),
+        ]);
+    }
+    output::print(table)
 }
 
 /// "2026-11-26T22:09:12.692+09:00" → "2026-11-26 22:09".

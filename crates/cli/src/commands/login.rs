@@ -1,12 +1,11 @@
 //! `fyd login`: start a session and save its tokens.
 
 use fyd_core::wire::{LoginRequest, TokenPair};
-use reqwest::Method;
 
-use super::{print_json, remember, Global};
-use crate::client::{explain, Client};
+use super::{remember, Global};
+use crate::client::Client;
 use crate::error::CliResult;
-use crate::password;
+use crate::{output, password};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -21,10 +20,10 @@ pub fn run(args: Args, global: &Global) -> CliResult<()> {
     let password = password::read("Password: ", args.password_stdin)?;
     let client = Client::new(&global.server_for_login()?);
     let request = LoginRequest { email: args.email, password };
-    let pair: TokenPair = client.request(Method::POST, "/user/login/", None, Some(&request))?.map_err(explain)?;
+    let pair: TokenPair = client.login(&request)?;
     remember(&client, &pair)?;
     if global.json {
-        print_json(&pair.user);
+        output::print_json(&pair.user)?;
     } else {
         eprintln!("Logged in to {} as {}.", client.server, pair.user.nickname);
     }

@@ -11,14 +11,12 @@ pub mod recommend;
 pub mod show;
 pub mod whoami;
 
-use fyd_core::wire::TokenPair;
-use serde::Serialize;
-
 use fyd_core::request::Lang;
+use fyd_core::wire::TokenPair;
 
-use crate::client::{ApiFailure, Client, DEFAULT_SERVER};
+use crate::client::{Client, DEFAULT_SERVER};
 use crate::credentials::{self, Credentials};
-use crate::error::{CliError, CliResult};
+use crate::error::CliResult;
 
 /// Options every command takes.
 pub struct Global {
@@ -49,10 +47,6 @@ impl Global {
     }
 }
 
-pub fn print_json<T: Serialize>(value: &T) {
-    println!("{}", serde_json::to_string_pretty(value).expect("wire types serialise"));
-}
-
 /// Saves the tokens of a new session (join or login) for later commands.
 pub fn remember(client: &Client, pair: &TokenPair) -> CliResult<()> {
     credentials::save(&Credentials {
@@ -61,12 +55,4 @@ pub fn remember(client: &Client, pair: &TokenPair) -> CliResult<()> {
         access: pair.access.clone(),
         refresh: pair.refresh.clone(),
     })
-}
-
-/// 403 and 404 on a course read the same at the command line: it is not there for you.
-pub fn not_yours(id: u64, failure: ApiFailure) -> Result<CliError, ApiFailure> {
-    match failure.status {
-        403 | 404 => Ok(CliError::NotFound(format!("course {id} not found (or not yours) — see `fyd list`"))),
-        _ => Err(failure),
-    }
 }

@@ -1,17 +1,12 @@
 //! `fyd recommend`: ask the server for a date course (saved by default) and show it.
 
-use std::io::{BufRead, BufReader};
-
-use fyd_core::course::Stop;
 use fyd_core::render::category_name;
 use fyd_core::request::{season_of, validate_recommend, RecommendRequest};
-use fyd_core::wire::{ErrorBody, RecommendDetail, RecommendResult};
+use fyd_core::wire::RecommendDetail;
 use fyd_core::FieldErrors;
-use reqwest::header::HeaderMap;
-use reqwest::Method;
 
-use super::{print_json, Global};
-use crate::client::{explain, ApiFailure, Session};
+use super::Global;
+use crate::client::{Session, StreamEvent};
 use crate::error::{CliError, CliResult};
 use crate::output;
 
@@ -73,17 +68,15 @@ pub fn run(args: Args, global: &Global) -> CliResult<()> {
         return run_streaming(&mut session, &request, global);
     }
     let spinner = spinner();
-    let reply = session.call_with_headers::<_, RecommendResult>(Method::POST, "/chat/chatbot/", Some(&request));
+    let reply = session.recommend(&request);
     if let Some(spinner) = spinner {
         spinner.finish_and_clear();
     }
-    let (result, headers) = reply?.map_err(explain)?;
+    let recommended = reply?;
     if global.json {
-        print_json(&result);
-        return Ok(());
+        return output::print_json(&recommended.result);
     }
-    show(&result.detail, &headers, global);
-    Ok(())
+    show(&recommended.result.detail, recommended.remaining, global)
 }
 
 fn spinner() -> Option<indicatif::ProgressBar> {
@@ -97,65 +90,39 @@ fn spinner() -> Option<indicatif::ProgressBar> {
     })
 }
 
-/// Reads `/chat/chatbot/stream/`: each `stop` is printed as it arrives, `done` brings the
-/// whole course, `error` ends with the server's reason.
+/// The streamed recommendation: each stop is printed as it arrives, then the whole course.
 fn run_streaming(session: &mut Session, request: &RecommendRequest, global: &Global) -> CliResult<()> {
-    let response = session.open_stream("/chat/chatbot/stream/", request)?.map_err(explain)?;
-    let headers = response.headers().clone();
+    let mut stream = session.recommend_stream(request)?;
     let mut spinner = spinner();
     let lang = global.lang();
-    let mut event = String::new();
-    let mut data = String::new();
-    for line in BufReader::new(response).lines() {
-        let line = line.map_err(|err| CliError::Other(format!("the stream from the server broke off: {err}")))?;
-        if let Some(name) = line.strip_prefix("event:") {
-            event = name.trim().to_owned();
-        } else if let Some(chunk) = line.strip_prefix("data:") {
-            data.push_str(chunk.trim_start());
-        } else if line.is_empty() && !data.is_empty() {
-            if let Some(spinner) = spinner.take() {
-                spinner.finish_and_clear();
+    loop {
+        let event = stream.next_event();
+        if let Some(spinner) = spinner.take() {
+            spinner.finish_and_clear();
+        }
+        match event? {
+            StreamEvent::Stop(stop) => {
+                eprintln!("  {}–{}  {}  [{}]", stop.arrive, stop.leave, stop.name, category_name(&stop.category, lang))
             }
-            let (name, payload) = (std::mem::take(&mut event), std::mem::take(&mut data));
-            let unreadable = |err: serde_json::Error| CliError::Other(format!("the server sent an unreadable {name} event: {err}"));
-            match name.as_str() {
-                "stop" => {
-                    let stop: Stop = serde_json::from_str(&payload).map_err(unreadable)?;
-                    eprintln!("  {}–{}  {}  [{}]", stop.arrive, stop.leave, stop.name, category_name(&stop.category, lang));
-                }
-                "done" => {
-                    let detail: RecommendDetail = serde_json::from_str(&payload).map_err(unreadable)?;
-                    eprintln!();
-                    show(&detail, &headers, global);
-                    return Ok(());
-                }
-                "error" => {
-                    let body: ErrorBody = serde_json::from_str(&payload).map_err(unreadable)?;
-                    let status = if body.code == "upstream_timeout" { 504 } else { 502 };
-                    return Err(explain(ApiFailure { status, body }));
-                }
-                _ => {}
+            StreamEvent::Done(detail) => {
+                eprintln!();
+                return show(&detail, stream.remaining, global);
             }
         }
     }
-    Err(CliError::Other("the server ended the stream before the course was complete — try again".into()))
 }
 
-/// The course: title, timeline table, map links, then the saved id and the quota left.
-fn show(detail: &RecommendDetail, headers: &HeaderMap, global: &Global) {
-    println!("{} · {}", detail.course.title, detail.course.datetime);
-    println!("{}", output::timeline(&detail.course, global.lang()));
-    println!("{}", output::map_links(&detail.course).trim_end());
+/// The course: title, timeline and map links, then the saved id and the quota left.
+fn show(detail: &RecommendDetail, remaining: Option<u32>, global: &Global) -> CliResult<()> {
+    output::print(format_args!("{} · {}", detail.course.title, detail.course.datetime))?;
+    output::print(output::course(&detail.course, global.lang()))?;
     if let Some(id) = detail.id {
         eprintln!("Saved as course {id} — `fyd show {id}` shows it again.");
     }
-    if let Some(left) = remaining(headers) {
+    if let Some(left) = remaining {
         eprintln!("{left} recommendation(s) left today.");
     }
-}
-
-fn remaining(headers: &HeaderMap) -> Option<u32> {
-    headers.get("x-ratelimit-remaining")?.to_str().ok()?.parse().ok()
+    Ok(())
 }
 
 /// The season in Seoul today.

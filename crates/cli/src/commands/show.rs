@@ -1,11 +1,10 @@
-//! `fyd show ID`: one saved course — its timeline, map links and the answer text.
+//! `fyd show ID`: one saved course — its timeline and map links; `--text` for the answer text
+//! alone (what the old web front showed).
 
-use fyd_core::course::Course;
 use fyd_core::render::unescape_html;
-use reqwest::Method;
 
-use super::{not_yours, print_json, Global};
-use crate::client::{explain, Session};
+use super::Global;
+use crate::client::Session;
 use crate::error::CliResult;
 use crate::output;
 
@@ -13,23 +12,26 @@ use crate::output;
 pub struct Args {
     /// The course id (see `fyd list`).
     id: u64,
+    /// Print only the course's answer text.
+    #[arg(long)]
+    text: bool,
 }
 
 pub fn run(args: Args, global: &Global) -> CliResult<()> {
     let mut session = Session::load(global.server.as_deref())?;
-    let course: Course = session
-        .call::<(), _>(Method::GET, &format!("/chat/chat/{}/", args.id), None)?
-        .map_err(|failure| not_yours(args.id, failure).unwrap_or_else(explain))?;
+    let course = session.course(args.id)?;
     if global.json {
-        print_json(&course);
-        return Ok(());
+        return output::print_json(&course);
     }
-    println!("#{} {} · {}", course.id, course.content.title, course.content.datetime);
-    if !course.content.stops.is_empty() {
-        println!("{}", output::timeline(&course.content, global.lang()));
-        println!("{}", output::map_links(&course.content).trim_end());
-        println!();
+    let answer = unescape_html(&course.content.answer);
+    if args.text {
+        return output::print(answer);
     }
-    println!("{}", unescape_html(&course.content.answer));
-    Ok(())
+    output::print(format_args!("#{} {} · {}", course.id, course.content.title, course.content.datetime))?;
+    // A course saved without stops (by the old web front) has only its text to show.
+    if course.content.stops.is_empty() {
+        output::print(answer)
+    } else {
+        output::print(output::course(&course.content, global.lang()))
+    }
 }

@@ -14,10 +14,10 @@ use super::error::{error_set, ApiError, Failure};
 use super::json::Json;
 use super::ApiTags;
 use crate::auth::password;
-use crate::auth::tokens::TokenType;
+use crate::auth::sessions::{Opened, Refreshed};
 use crate::clock::iso_seoul;
 use crate::state::AppState;
-use crate::store::{NewUser, RefreshOutcome, StoreError};
+use crate::store::{NewUser, StoreError, UserRecord};
 
 error_set!(JoinErrors: [400, 413, 500]);
 error_set!(LoginErrors: [400, 413, 429, 500]);
@@ -58,7 +58,7 @@ impl AccountsApi {
             other => other?,
         };
         tracing::info!(user = user.id, "account created");
-        Ok(JoinResponse::Created(Json(self.state.open_session(&user).await?)))
+        Ok(JoinResponse::Created(Json(self.open_session(&user).await?)))
     }
 
     /// Log in
@@ -90,7 +90,7 @@ impl AccountsApi {
         match user {
             Some(user) if valid => {
                 self.state.throttle.clear(&key);
-                Ok(Json(self.state.open_session(&user).await?))
+                Ok(Json(self.open_session(&user).await?))
             }
             _ => {
                 self.state.throttle.record_failure(&key, now);
@@ -104,19 +104,7 @@ impl AccountsApi {
     /// Revokes the session: its refresh token and every access token of it stop working.
     #[oai(path = "/user/logout", method = "post", operation_id = "logout")]
     async fn logout(&self, auth: BearerAuth, body: Json<LogoutRequest>) -> Result<Json<Detail>, Failure<TokenErrors>> {
-        let principal = auth.0;
-        let claims = self
-            .state
-            .tokens
-            .decode(&body.0.refresh, TokenType::Refresh, self.state.clock.now())
-            .map_err(|_| ApiError::token_not_valid())?;
-        if claims.user_id() != Some(principal.user_id) {
-            Err(ApiError::token_not_valid())?;
-        }
-        self.state.store.revoke_session(&principal.session_id).await?;
-        if claims.sid != principal.session_id {
-            self.state.store.revoke_session(&claims.sid).await?;
-        }
+        self.state.sessions.close(&auth.0, &body.0.refresh, self.state.clock.now()).await?;
         Ok(Json(Detail { detail: "Successfully logged out.".to_owned() }))
     }
 
@@ -128,20 +116,8 @@ impl AccountsApi {
     /// revokes the whole session.
     #[oai(path = "/user/token/refresh", method = "post", operation_id = "token_refresh")]
     async fn refresh(&self, body: Json<RefreshRequest>) -> Result<Json<RefreshResponse>, Failure<TokenErrors>> {
-        let now = self.state.clock.now();
-        let claims = self.state.tokens.decode(&body.0.refresh, TokenType::Refresh, now).map_err(|_| ApiError::token_not_valid())?;
-        let user_id = claims.user_id().ok_or_else(ApiError::token_not_valid)?;
-        let (session, rotated) = match self.state.store.present_refresh(&claims.sid, claims.generation, body.0.rotate).await? {
-            RefreshOutcome::Kept(session) => (session, false),
-            RefreshOutcome::Rotated(session) => (session, true),
-            RefreshOutcome::ReuseDetected => {
-                tracing::warn!(user = user_id, "rotated-away refresh token presented again; session revoked");
-                Err(ApiError::token_not_valid())?
-            }
-            RefreshOutcome::NoSession => Err(ApiError::token_not_valid())?,
-        };
-        let access = self.state.tokens.access(user_id, &session.id, now);
-        let refresh = rotated.then(|| self.state.tokens.refresh(user_id, &session.id, session.refresh_generation, now));
+        let RefreshRequest { refresh, rotate } = body.0;
+        let Refreshed { access, refresh } = self.state.sessions.refresh(&refresh, rotate, self.state.clock.now()).await?;
         Ok(Json(RefreshResponse {
             access: access.token,
             access_expiration: iso_seoul(access.expires_at),
@@ -155,7 +131,7 @@ impl AccountsApi {
     /// 200 only for a live access token (not a refresh token, not a revoked session).
     #[oai(path = "/user/token/verify", method = "post", operation_id = "token_verify")]
     async fn verify(&self, body: Json<VerifyRequest>) -> Result<Json<Empty>, Failure<TokenErrors>> {
-        self.state.authenticate(&body.0.token).await?;
+        self.state.sessions.authenticate(&body.0.token, self.state.clock.now()).await?;
         Ok(Json(Empty {}))
     }
 
@@ -163,6 +139,26 @@ impl AccountsApi {
     #[oai(path = "/user/user", method = "get", operation_id = "current_user")]
     async fn user(&self, auth: BearerAuth) -> Result<Json<User>, Failure<UserErrors>> {
         let user = self.state.store.user(auth.0.user_id).await?.ok_or_else(ApiError::token_not_valid)?;
-        Ok(Json(self.state.user_view(&user).await?))
+        Ok(Json(self.user_view(&user).await?))
+    }
+}
+
+impl AccountsApi {
+    /// Starts a session for `user`: its first token pair, as join and login answer.
+    async fn open_session(&self, user: &UserRecord) -> Result<TokenPair, StoreError> {
+        let Opened { access, refresh } = self.state.sessions.open(user.id, self.state.clock.now()).await?;
+        Ok(TokenPair {
+            access: access.token,
+            refresh: refresh.token,
+            user: self.user_view(user).await?,
+            access_expiration: iso_seoul(access.expires_at),
+            refresh_expiration: iso_seoul(refresh.expires_at),
+        })
+    }
+
+    /// A user as the API shows it, with today's quota.
+    async fn user_view(&self, user: &UserRecord) -> Result<User, StoreError> {
+        let quota = self.state.quota.standing(user.id, self.state.clock.now()).await?;
+        Ok(User { pk: user.id, email: user.email.clone(), nickname: user.nickname.clone(), quota: quota.into() })
     }
 }

@@ -7,7 +7,8 @@ use poem::Request;
 use poem_openapi::auth::Bearer;
 use poem_openapi::SecurityScheme;
 
-use crate::state::{AppState, Principal};
+use crate::auth::sessions::Principal;
+use crate::state::AppState;
 
 /// A JWT access token from `POST /user/login/` or `/user/join/`.
 #[derive(SecurityScheme)]
@@ -16,5 +17,5 @@ pub struct BearerAuth(pub Principal);
 
 async fn authenticate(request: &Request, bearer: Bearer) -> poem::Result<Principal> {
     let state = request.data::<Arc<AppState>>().expect("AppState is attached to every route");
-    Ok(state.authenticate(&bearer.token).await?)
+    Ok(state.sessions.authenticate(&bearer.token, state.clock.now()).await.map_err(super::error::ApiError::from)?)
 }

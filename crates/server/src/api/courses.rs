@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use fyd_core::course::{validate_content, Course, CourseContent};
+use fyd_core::wire::paths;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::{ApiResponse, OpenApi};
 
@@ -71,7 +72,7 @@ impl CoursesApi {
         let next = (courses.len() > limit).then(|| {
             courses.truncate(limit);
             let last = courses.last().map_or(0, |c| c.id);
-            format!("</chat/chat/?before={last}&limit={limit}>; rel=\"next\"")
+            format!("<{}?before={last}&limit={limit}>; rel=\"next\"", paths::COURSES)
         });
         Ok(ListResponse::Ok(EncodedJson::array(courses.iter().map(|c| c.json.as_ref())), next))
     }

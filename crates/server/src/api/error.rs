@@ -16,6 +16,8 @@ use poem_openapi::registry::{MetaHeader, MetaMediaType, MetaResponse, MetaRespon
 use poem_openapi::types::Type;
 use poem_openapi::ApiResponse;
 
+use crate::auth::sessions::SessionError;
+use crate::quota::QuotaError;
 use crate::store::StoreError;
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -93,6 +95,24 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<SessionError> for ApiError {
+    fn from(err: SessionError) -> Self {
+        match err {
+            SessionError::InvalidToken => Self::token_not_valid(),
+            SessionError::Store(err) => err.into(),
+        }
+    }
+}
+
+impl From<QuotaError> for ApiError {
+    fn from(err: QuotaError) -> Self {
+        match err {
+            QuotaError::Exhausted { retry_after_secs, .. } => Self::too_many("quota_exceeded", err.to_string(), retry_after_secs),
+            QuotaError::Store(err) => err.into(),
+        }
+    }
+}
+
 impl ResponseError for ApiError {
     fn status(&self) -> StatusCode {
         self.status
@@ -132,11 +152,17 @@ impl<S> From<ApiError> for Failure<S> {
     }
 }
 
-impl<S> From<StoreError> for Failure<S> {
-    fn from(err: StoreError) -> Self {
-        ApiError::from(err).into()
-    }
+/// `?` on a domain error in a handler: each converts through its [`ApiError`] mapping.
+macro_rules! failure_from {
+    ($($error:ty),*) => {$(
+        impl<S> From<$error> for Failure<S> {
+            fn from(err: $error) -> Self {
+                ApiError::from(err).into()
+            }
+        }
+    )*};
 }
+failure_from!(StoreError, SessionError);
 
 impl<S> From<Failure<S>> for poem::Error {
     fn from(failure: Failure<S>) -> Self {

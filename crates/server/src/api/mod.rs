@@ -81,10 +81,12 @@ pub fn app(state: Arc<AppState>, cors_origins: &[String]) -> impl Endpoint<Outpu
                 }
                 // The handler sets the rate-limit headers on everything it answers; a request
                 // turned away before it (no valid token) still learns the limit and the reset.
-                if recommending && state.daily_quota > 0 && !response.headers().contains_key("x-ratelimit-limit") {
-                    let reset = crate::clock::next_seoul_midnight(state.clock.now()).as_second();
-                    response.headers_mut().insert("x-ratelimit-limit", state.daily_quota.into());
-                    response.headers_mut().insert("x-ratelimit-reset", reset.into());
+                if let Some(per_day) = state.quota.per_day().filter(|_| recommending) {
+                    if !response.headers().contains_key("x-ratelimit-limit") {
+                        let reset = crate::clock::next_seoul_midnight(state.clock.now()).as_second();
+                        response.headers_mut().insert("x-ratelimit-limit", per_day.get().into());
+                        response.headers_mut().insert("x-ratelimit-reset", reset.into());
+                    }
                 }
                 Ok(response)
             }

@@ -10,10 +10,11 @@ use std::sync::Arc;
 
 use fyd_core::catalogue::catalogue;
 use fyd_core::course::CourseContent;
+use fyd_core::anchor::UnknownPlace;
+use fyd_core::planner::PlanError;
 use fyd_core::request::{validate_recommend, PlanRequest, RecommendRequest};
 use fyd_core::wire::{RecommendDetail, RecommendResult, StreamEvent};
 use fyd_core::FieldErrors;
-use jiff::Timestamp;
 use poem::http::StatusCode;
 use poem::web::sse::Event;
 use poem_openapi::payload::EventStream;
@@ -25,10 +26,10 @@ use super::auth::BearerAuth;
 use super::error::{error_set, ApiError, Failure};
 use super::json::{Json, Parsed};
 use super::ApiTags;
-use crate::clock::{iso_seoul, next_seoul_midnight, seoul_day};
+use crate::clock::iso_seoul;
 use crate::provider::ProviderError;
+use crate::quota::{Allowance, QuotaError, Reservation, Standing};
 use crate::state::AppState;
-use crate::store::QuotaReservation;
 
 error_set!(RecommendErrors: [400, 401, 413, 429, 500, 502, 504]);
 
@@ -83,9 +84,9 @@ impl RecommendApi {
     #[oai(path = "/chat/chatbot", method = "post", operation_id = "recommend")]
     async fn recommend(&self, auth: BearerAuth, body: Parsed<RecommendRequest>) -> Result<RecommendResponse, Failure<RecommendErrors>> {
         let accepted = accept(&self.state, auth.0.user_id, body.0).await?;
+        let [limit, remaining, reset] = rate_headers(&accepted.reservation.standing);
         let outcome = self.state.provider.recommend(&accepted.request).await;
-        let detail = finish(&self.state, &accepted, outcome).await?;
-        let [limit, remaining, reset] = accepted.rate.headers();
+        let detail = finish(&self.state, accepted, outcome).await?;
         Ok(RecommendResponse::Ok(Json(RecommendResult { result: "success".to_owned(), detail }), limit, remaining, reset))
     }
 
@@ -96,12 +97,12 @@ impl RecommendApi {
     #[oai(path = "/chat/chatbot/stream", method = "post", operation_id = "recommend_stream")]
     async fn recommend_stream(&self, auth: BearerAuth, body: Parsed<RecommendRequest>) -> Result<StreamResponse, Failure<RecommendErrors>> {
         let accepted = accept(&self.state, auth.0.user_id, body.0).await?;
-        let [limit, remaining, reset] = accepted.rate.headers();
+        let [limit, remaining, reset] = rate_headers(&accepted.reservation.standing);
         let (events, receiver) = mpsc::channel(64);
         let state = self.state.clone();
         tokio::spawn(async move {
             let outcome = state.provider.recommend_stream(&accepted.request, &events).await;
-            let last = match finish(&state, &accepted, outcome).await {
+            let last = match finish(&state, accepted, outcome).await {
                 Ok(detail) => StreamEvent::done(&detail),
                 Err(err) => StreamEvent::error(&err.body()),
             };
@@ -114,82 +115,56 @@ impl RecommendApi {
     }
 }
 
-/// The quota as the `X-RateLimit-*` headers report it (`limit` 0: no limit, no headers).
-#[derive(Clone, Copy)]
-struct RateLimit {
-    limit: u32,
-    remaining: u32,
-    reset: Timestamp,
+/// The `X-RateLimit-*` headers for a standing (none when there is no daily limit).
+fn rate_headers(standing: &Standing) -> [Option<String>; 3] {
+    match standing.allowance {
+        None => [None, None, None],
+        Some(Allowance { per_day, remaining }) => {
+            [Some(per_day.to_string()), Some(remaining.to_string()), Some(standing.resets_at.as_second().to_string())]
+        }
+    }
 }
 
-impl RateLimit {
-    fn with_remaining(self, remaining: u32) -> Self {
-        Self { remaining, ..self }
-    }
-
-    fn headers(&self) -> [Option<String>; 3] {
-        if self.limit == 0 {
-            return [None, None, None];
+/// `err` with the rate-limit headers of `standing`: every answer of these endpoints has them.
+fn with_rate_headers(standing: &Standing, mut err: ApiError) -> ApiError {
+    let names = ["X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"];
+    for (name, value) in names.into_iter().zip(rate_headers(standing)) {
+        if let Some(value) = value {
+            err = err.with_header(name, value);
         }
-        [Some(self.limit.to_string()), Some(self.remaining.to_string()), Some(self.reset.as_second().to_string())]
     }
-
-    fn attach(&self, mut err: ApiError) -> ApiError {
-        let names = ["X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"];
-        for (name, value) in names.into_iter().zip(self.headers()) {
-            if let Some(value) = value {
-                err = err.with_header(name, value);
-            }
-        }
-        err
-    }
+    err
 }
 
 /// A request that passed every check and holds one quota unit until [`finish`].
 struct Accepted {
     user: u64,
-    day: String,
     request: PlanRequest,
     save: bool,
-    /// The quota as it will be if this request succeeds.
-    rate: RateLimit,
+    reservation: Reservation,
 }
 
 async fn accept(state: &AppState, user: u64, body: Result<RecommendRequest, ApiError>) -> Result<Accepted, ApiError> {
     let now = state.clock.now();
-    let day = seoul_day(now).to_string();
-    let limit = state.daily_quota;
-    let used = match limit {
-        0 => 0,
-        _ => state.store.quota_used(user, &day).await?,
-    };
-    let rate = RateLimit { limit, remaining: limit.saturating_sub(used), reset: next_seoul_midnight(now) };
-
-    let body = body.map_err(|err| rate.attach(err))?;
-    let request = validate_recommend(&body).map_err(|fields| rate.attach(ApiError::invalid(fields)))?;
+    let standing = state.quota.standing(user, now).await?;
+    let body = body.map_err(|err| with_rate_headers(&standing, err))?;
+    let request = validate_recommend(&body).map_err(|fields| with_rate_headers(&standing, ApiError::invalid(fields)))?;
     if let Err(suggestions) = catalogue().resolve(&request.place) {
-        return Err(rate.attach(unknown_place(&request.place, suggestions)));
+        let err = PlanError::UnknownPlace(UnknownPlace { place: request.place, suggestions });
+        return Err(with_rate_headers(&standing, plan_error(err)));
     }
-    let remaining = match limit {
-        0 => 0,
-        _ => match state.store.reserve_quota(user, &day, limit).await? {
-            QuotaReservation::Granted { remaining } => remaining,
-            QuotaReservation::Exhausted => {
-                let wait = (rate.reset.as_second() - now.as_second()).max(1) as u64;
-                let err = ApiError::too_many(
-                    "quota_exceeded",
-                    format!("Today's {limit} recommendations are used up; more from {} (Seoul time).", iso_seoul(rate.reset)),
-                    wait,
-                );
-                return Err(rate.with_remaining(0).attach(err));
-            }
-        },
-    };
-    Ok(Accepted { user, day, request, save: body.save == Some(true), rate: rate.with_remaining(remaining) })
+    let reservation = state.quota.reserve(user, now).await.map_err(|err| match err {
+        QuotaError::Exhausted { per_day, resets_at, .. } => {
+            let used_up = Standing { allowance: Some(Allowance { per_day, remaining: 0 }), resets_at };
+            with_rate_headers(&used_up, err.into())
+        }
+        err => err.into(),
+    })?;
+    Ok(Accepted { user, request, save: body.save == Some(true), reservation })
 }
 
 /// Saves the course when asked; on any failure gives the quota unit back.
-async fn finish(state: &AppState, accepted: &Accepted, outcome: Result<CourseContent, ProviderError>) -> Result<RecommendDetail, ApiError> {
+async fn finish(state: &AppState, accepted: Accepted, outcome: Result<CourseContent, ProviderError>) -> Result<RecommendDetail, ApiError> {
     let saved = match outcome {
         Ok(course) if accepted.save => state
             .store
@@ -205,36 +180,13 @@ async fn finish(state: &AppState, accepted: &Accepted, outcome: Result<CourseCon
             tracing::info!(user = accepted.user, provider = course.provider.as_deref().unwrap_or("?"), saved = id.is_some(), "recommended");
             Ok(RecommendDetail { question: course.question.clone(), answer: course.answer.clone(), course, id })
         }
-        Err(err) => {
-            if accepted.rate.limit > 0 {
-                if let Err(store_err) = state.store.release_quota(accepted.user, &accepted.day).await {
-                    tracing::error!(error = %store_err, user = accepted.user, "could not give back a quota unit");
-                }
-            }
-            Err(accepted.rate.with_remaining(accepted.rate.remaining + 1).attach(err))
-        }
+        Err(err) => Err(with_rate_headers(&state.quota.release(accepted.reservation).await, err)),
     }
-}
-
-fn unknown_place(place: &str, suggestions: Vec<String>) -> ApiError {
-    let hint = match suggestions.as_slice() {
-        [] => "Try an area such as 성수, 홍대, 해운대 or a city such as 서울, 부산, 제주.".to_owned(),
-        names => format!("Did you mean {}?", names.join(", ")),
-    };
-    let mut err = ApiError::bad_request("unknown_place", format!("fyd cannot plan a date in {place:?} yet. {hint}"));
-    err.fields = Some(FieldErrors::single("datePlace", format!("Unknown place. {hint}")));
-    err.suggestions = Some(suggestions);
-    err
 }
 
 fn provider_error(err: ProviderError) -> ApiError {
     match err {
-        ProviderError::UnknownPlace { place, suggestions } => unknown_place(&place, suggestions),
-        ProviderError::NothingOpen(message) => {
-            let mut err = ApiError::bad_request("nothing_open", message.clone());
-            err.fields = Some(FieldErrors::single("dateStart", message));
-            err
-        }
+        ProviderError::Plan(err) => plan_error(err),
         ProviderError::Upstream(reason) => {
             tracing::warn!(%reason, "provider failed");
             ApiError::new(StatusCode::BAD_GATEWAY, "upstream_error", "The recommendation service failed; please try again.")
@@ -244,5 +196,28 @@ fn provider_error(err: ProviderError) -> ApiError {
             "upstream_timeout",
             "The recommendation service did not answer in time; please try again.",
         ),
+    }
+}
+
+/// The planner's refusals, in the planner's words: 400 with the field to change.
+fn plan_error(err: PlanError) -> ApiError {
+    match &err {
+        PlanError::UnknownPlace(UnknownPlace { suggestions, .. }) => {
+            let hint = match suggestions.as_slice() {
+                [] => "Try an area such as 성수, 홍대, 해운대 or a city such as 서울, 부산, 제주.".to_owned(),
+                names => format!("Did you mean {}?", names.join(", ")),
+            };
+            let mut api_error = ApiError::bad_request("unknown_place", format!("{err}. {hint}"));
+            api_error.fields = Some(FieldErrors::single("datePlace", format!("Unknown place. {hint}")));
+            api_error.suggestions = Some(suggestions.clone());
+            api_error
+        }
+        // 400 rather than 422: the old web front alerts on a 400 and hangs on anything else.
+        PlanError::NoCourse { .. } => {
+            let message = err.to_string();
+            let mut api_error = ApiError::bad_request("nothing_open", message.clone());
+            api_error.fields = Some(FieldErrors::single("dateStart", message));
+            api_error
+        }
     }
 }

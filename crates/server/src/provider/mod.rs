@@ -14,10 +14,9 @@ use tokio::sync::mpsc;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ProviderError {
-    #[error("fyd cannot plan a date in {place:?} yet")]
-    UnknownPlace { place: String, suggestions: Vec<String> },
-    #[error("{0}")]
-    NothingOpen(String),
+    /// The planner's own refusal (an unknown place, nothing open in the window).
+    #[error(transparent)]
+    Plan(#[from] PlanError),
     #[error("the recommendation provider failed: {0}")]
     Upstream(String),
     #[error("the recommendation provider did not answer in time")]
@@ -26,7 +25,7 @@ pub enum ProviderError {
 
 #[async_trait]
 pub trait Provider: Send + Sync + 'static {
-    /// Recorded in each course's `provider` field.
+    /// Recorded in each course's `provider` field (a fallback course says so instead).
     fn name(&self) -> &'static str;
     async fn recommend(&self, request: &PlanRequest) -> Result<CourseContent, ProviderError>;
 
@@ -52,12 +51,6 @@ impl Provider for BuiltinProvider {
     }
 
     async fn recommend(&self, request: &PlanRequest) -> Result<CourseContent, ProviderError> {
-        match plan(catalogue(), request) {
-            Ok(plan) => Ok(course_content(catalogue(), &plan, request)),
-            Err(PlanError::UnknownPlace(unknown)) => {
-                Err(ProviderError::UnknownPlace { place: unknown.place, suggestions: unknown.suggestions })
-            }
-            Err(err @ PlanError::NoCourse { .. }) => Err(ProviderError::NothingOpen(err.to_string())),
-        }
+        Ok(course_content(catalogue(), &plan(catalogue(), request)?, request))
     }
 }

@@ -81,7 +81,7 @@ impl OpenAiProvider {
             let text = self.complete(&messages, stream, request, deadline).await?;
             let outcome = llm::parse_answer(&text)
                 .map_err(|problem| vec![problem])
-                .and_then(|answer: Answer| llm::course_from_answer(catalogue(), &answer, request, "openai", &self.config.model));
+                .and_then(|answer: Answer| llm::course_from_answer(catalogue(), &answer, request, self.name(), &self.config.model));
             match outcome {
                 Ok(course) => return Ok(course),
                 Err(found) => {
@@ -93,8 +93,7 @@ impl OpenAiProvider {
             }
         }
         tracing::warn!(?problems, "LLM answers failed twice; using the built-in planner");
-        let plan = plan(catalogue(), request).map_err(|err| ProviderError::NothingOpen(err.to_string()))?;
-        let mut course = course_content(catalogue(), &plan, request);
+        let mut course = course_content(catalogue(), &plan(catalogue(), request)?, request);
         course.provider = Some(llm::FALLBACK_PROVIDER.to_owned());
         course.model = Some(self.config.model.clone());
         Ok(course)

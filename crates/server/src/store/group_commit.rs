@@ -28,7 +28,8 @@ struct Inner {
     flush: Box<FlushFn>,
     tickets: AtomicU64,
     flushing: AtomicBool,
-    flushed: watch::Sender<Flushed>,
+    /// Shared apart from the rest, so a flush can report after letting go of `flush`.
+    flushed: Arc<watch::Sender<Flushed>>,
 }
 
 impl GroupCommit {
@@ -36,7 +37,14 @@ impl GroupCommit {
     /// runs on tokio's blocking pool).
     pub fn new(flush: impl Fn() -> Result<(), String> + Send + Sync + 'static) -> Self {
         let (flushed, _) = watch::channel(Flushed { covered: 0, result: Ok(()) });
-        Self { inner: Arc::new(Inner { flush: Box::new(flush), tickets: AtomicU64::new(0), flushing: AtomicBool::new(false), flushed }) }
+        Self {
+            inner: Arc::new(Inner {
+                flush: Box::new(flush),
+                tickets: AtomicU64::new(0),
+                flushing: AtomicBool::new(false),
+                flushed: Arc::new(flushed),
+            }),
+        }
     }
 
     /// Returns once every write the caller completed before calling this is durable.
@@ -67,7 +75,12 @@ impl Inner {
             Err(err) => Err(Arc::from(err.to_string())),
         };
         self.flushing.store(false, SeqCst);
-        self.flushed.send_replace(Flushed { covered, result });
+        // Let go of `flush` (which holds the database) before waking anyone: a writer woken
+        // here may be the last user of the store, and a store being dropped must release its
+        // files by the time its owner is done with it (a restart opens them again at once).
+        let flushed = self.flushed.clone();
+        drop(self);
+        flushed.send_replace(Flushed { covered, result });
     }
 }
 
@@ -146,5 +159,23 @@ mod tests {
         first.abort();
         let second = tokio::time::timeout(Duration::from_secs(5), commit.durable()).await;
         assert_eq!(second.expect("the second writer was stranded"), Ok(()));
+    }
+
+    /// What the flush holds (the database) is let go before any writer is woken: once the
+    /// last writer drops the group commit, nothing of it is left (a restart reopens the files
+    /// at once). The race it guards against is short, so this tries it many times.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_flush_lets_go_of_what_it_holds_before_writers_wake() {
+        for round in 0..2_000 {
+            let database = Arc::new(());
+            let held = database.clone();
+            let commit = GroupCommit::new(move || {
+                let _still_open = &held;
+                Ok(())
+            });
+            commit.durable().await.unwrap();
+            drop(commit);
+            assert_eq!(Arc::strong_count(&database), 1, "round {round}: the flush task still held the database");
+        }
     }
 }

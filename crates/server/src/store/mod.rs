@@ -84,10 +84,23 @@ pub enum DeleteOutcome {
     NotOwner,
 }
 
+/// One unit of a user's quota for a Seoul day, taken by [`Store::reserve_quota`] and held
+/// until the work it pays for succeeds (it stays used) or fails ([`Store::release_quota`]).
+///
+/// The store decides what a hold is; callers only hand it back. Today it names the counter
+/// it was taken from; a store that keeps holds as records (with an id, or a deadline after
+/// which an abandoned hold lapses) changes this type and its own methods, not their callers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuotaHold {
+    pub user: u64,
+    /// The Seoul day, "YYYY-MM-DD".
+    pub day: String,
+}
+
 /// A day's quota was granted (with what remains after it) or is used up.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum QuotaReservation {
-    Granted { remaining: u32 },
+    Granted { hold: QuotaHold, remaining: u32 },
     Exhausted,
 }
 
@@ -111,10 +124,12 @@ pub trait Store: Send + Sync + 'static {
     async fn list_courses(&self, author: u64, before: Option<u64>, limit: usize) -> StoreResult<Vec<CourseJson>>;
     async fn delete_course(&self, id: u64, requester: u64) -> StoreResult<DeleteOutcome>;
 
-    /// Takes one unit of `user`'s quota for `day` if fewer than `limit` are used.
+    /// Takes one unit of `user`'s quota for `day` if fewer than `limit` are used, atomically
+    /// with respect to every other reservation.
     async fn reserve_quota(&self, user: u64, day: &str, limit: u32) -> StoreResult<QuotaReservation>;
-    /// Gives back a unit taken by `reserve_quota` (the work it paid for failed).
-    async fn release_quota(&self, user: u64, day: &str) -> StoreResult<()>;
+    /// Gives back the unit `hold` took (the work it paid for failed).
+    async fn release_quota(&self, hold: QuotaHold) -> StoreResult<()>;
+    /// Units of `user`'s quota for `day` taken and not given back.
     async fn quota_used(&self, user: u64, day: &str) -> StoreResult<u32>;
 
     /// Makes every write so far durable (used at shutdown; write methods already do it).

@@ -8,6 +8,10 @@
 //!   so a user's newest courses are one reverse range scan; `course_owners`: course id →
 //!   author id, for lookups by id.
 //! - `quota`: user id ++ Seoul day ("YYYY-MM-DD") → units used (u32).
+//! - `ids`: `users` and `courses` → the last id of that kind handed out (u64). Each kind counts
+//!   from 1 on a fresh store, as the service fyd replaces did; the counter moves in the same
+//!   transaction as the record it numbers. A store from before these counters (ids drawn from
+//!   sled's one generator for both kinds) starts both just above every id it ever gave out.
 //!
 //! An author's newest courses are also held in a read cache (`newest_pages.rs`), invalidated
 //! by each of that author's course writes.
@@ -22,12 +26,13 @@ use async_trait::async_trait;
 use fyd_core::account::email_key;
 use fyd_core::course::{Course, CourseContent};
 use serde::{de::DeserializeOwned, Serialize};
-use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
+use sled::transaction::{ConflictableTransactionError, ConflictableTransactionResult, TransactionError, Transactional, TransactionalTree};
 
 use super::group_commit::GroupCommit;
 use super::newest_pages::{self, NewestPages};
 use super::{
-    CourseJson, DeleteOutcome, NewUser, QuotaReservation, RefreshOutcome, SessionRecord, Store, StoreError, StoreResult, UserRecord,
+    CourseJson, DeleteOutcome, NewUser, QuotaHold, QuotaReservation, RefreshOutcome, SessionRecord, Store, StoreError, StoreResult,
+    UserRecord,
 };
 
 pub struct SledStore {
@@ -39,6 +44,7 @@ pub struct SledStore {
     courses: sled::Tree,
     course_owners: sled::Tree,
     quota: sled::Tree,
+    ids: sled::Tree,
     commits: GroupCommit,
     newest: NewestPages,
 }
@@ -48,7 +54,7 @@ impl SledStore {
     pub fn open(dir: &Path, cache_bytes: u64) -> StoreResult<Self> {
         let db = sled::Config::new().path(dir).cache_capacity(cache_bytes).open().map_err(backend)?;
         let tree = |name: &str| db.open_tree(name).map_err(backend);
-        Ok(Self {
+        let store = Self {
             users: tree("users")?,
             user_emails: tree("user_emails")?,
             user_nicknames: tree("user_nicknames")?,
@@ -56,13 +62,34 @@ impl SledStore {
             courses: tree("courses")?,
             course_owners: tree("course_owners")?,
             quota: tree("quota")?,
+            ids: tree("ids")?,
             newest: NewestPages::new(),
             commits: GroupCommit::new({
                 let db = db.clone();
                 move || db.flush().map(drop).map_err(|err| err.to_string())
             }),
             db,
-        })
+        };
+        store.start_id_counters()?;
+        Ok(store)
+    }
+
+    /// A store written before the per-kind counters numbered users and courses from sled's
+    /// one generator: both counters start above its current value, so no id is handed out
+    /// twice. A fresh store needs nothing (an absent counter is 0).
+    fn start_id_counters(&self) -> StoreResult<()> {
+        let fresh = self.users.is_empty() && self.course_owners.is_empty();
+        if fresh || !self.ids.is_empty() {
+            return Ok(());
+        }
+        // Old ids were `generate_id() + 1`; the generator never goes back, even across restarts.
+        let above_every_old_id = (self.db.generate_id().map_err(backend)? + 1).to_be_bytes();
+        let mut batch = sled::Batch::default();
+        batch.insert(USER_IDS, &above_every_old_id);
+        batch.insert(COURSE_IDS, &above_every_old_id);
+        self.ids.apply_batch(batch).map_err(backend)?;
+        self.db.flush().map_err(backend)?;
+        Ok(())
     }
 
     /// Bulk load for benchmarks and migrations: users (password hashes as given) and, per
@@ -71,11 +98,13 @@ impl SledStore {
     /// Its courses belong to new users only, so no cached newest page can go stale.
     pub fn import(&self, users: Vec<NewUser>, courses_per_user: usize, course: impl Fn(usize) -> CourseContent) -> StoreResult<()> {
         for chunk in users.chunks(1_000) {
+            let mut user_ids = self.reserve_ids(USER_IDS, chunk.len())?;
+            let mut course_ids = self.reserve_ids(COURSE_IDS, chunk.len() * courses_per_user)?;
             let (mut user_batch, mut email_batch, mut nickname_batch, mut course_batch, mut owner_batch) =
                 (sled::Batch::default(), sled::Batch::default(), sled::Batch::default(), sled::Batch::default(), sled::Batch::default());
             for user in chunk {
                 let record = UserRecord {
-                    id: self.next_id()?,
+                    id: user_ids.next().expect("one id reserved per user"),
                     email: user.email.clone(),
                     nickname: user.nickname.clone(),
                     password_hash: user.password_hash.clone(),
@@ -86,8 +115,8 @@ impl SledStore {
                 nickname_batch.insert(record.nickname.to_lowercase().as_bytes(), &id);
                 user_batch.insert(&id, encode(&record));
                 for i in 0..courses_per_user {
-                    let course =
-                        Course { id: self.next_id()?, author: record.id, created_at: record.created_at.clone(), content: course(i) };
+                    let course_id = course_ids.next().expect("one id reserved per course");
+                    let course = Course { id: course_id, author: record.id, created_at: record.created_at.clone(), content: course(i) };
                     course_batch.insert(&course_key(record.id, course.id), encode(&course));
                     owner_batch.insert(&course.id.to_be_bytes(), &id);
                 }
@@ -120,9 +149,18 @@ impl SledStore {
             .collect()
     }
 
-    fn next_id(&self) -> StoreResult<u64> {
-        // Unique and increasing across restarts (gaps allowed); 0 is never handed out.
-        Ok(self.db.generate_id().map_err(backend)? + 1)
+    /// `count` consecutive ids of one kind, for the bulk import (outside any transaction).
+    fn reserve_ids(&self, kind: &[u8], count: usize) -> StoreResult<std::ops::RangeInclusive<u64>> {
+        let count = count as u64;
+        let last = self
+            .ids
+            .transaction(|ids| {
+                let last = last_id(ids, kind)? + count;
+                ids.insert(kind, &last.to_be_bytes())?;
+                Ok(last)
+            })
+            .map_err(transaction_error)?;
+        Ok(last + 1 - count..=last)
     }
 
     async fn durable(&self) -> StoreResult<()> {
@@ -144,6 +182,10 @@ fn decode<T: DeserializeOwned>(bytes: &[u8]) -> StoreResult<T> {
     serde_json::from_slice(bytes).map_err(|err| StoreError::Corrupt(err.to_string()))
 }
 
+/// Keys of the `ids` tree.
+const USER_IDS: &[u8] = b"users";
+const COURSE_IDS: &[u8] = b"courses";
+
 fn course_key(author: u64, id: u64) -> [u8; 16] {
     let mut key = [0; 16];
     key[..8].copy_from_slice(&author.to_be_bytes());
@@ -162,6 +204,19 @@ fn read_u64(bytes: &[u8]) -> StoreResult<u64> {
     Ok(u64::from_be_bytes(array))
 }
 
+/// The next id of one kind (`USER_IDS`, `COURSE_IDS`), counted inside the transaction that
+/// stores the record it numbers: an aborted transaction hands out nothing.
+fn take_id(ids: &TransactionalTree, kind: &[u8]) -> ConflictableTransactionResult<u64, StoreError> {
+    let id = last_id(ids, kind)? + 1;
+    ids.insert(kind, &id.to_be_bytes())?;
+    Ok(id)
+}
+
+/// The last id of one kind handed out; 0 before the first.
+fn last_id(ids: &TransactionalTree, kind: &[u8]) -> ConflictableTransactionResult<u64, StoreError> {
+    ids.get(kind)?.map_or(Ok(0), |last| read_u64(&last)).map_err(ConflictableTransactionError::Abort)
+}
+
 fn read_count(bytes: Option<&[u8]>) -> u32 {
     bytes.and_then(|b| b.try_into().ok()).map(u32::from_be_bytes).unwrap_or(0)
 }
@@ -176,26 +231,25 @@ fn transaction_error(err: TransactionError<StoreError>) -> StoreError {
 #[async_trait]
 impl Store for SledStore {
     async fn create_user(&self, user: NewUser) -> StoreResult<UserRecord> {
-        let record = UserRecord {
-            id: self.next_id()?,
-            email: user.email,
-            nickname: user.nickname,
-            password_hash: user.password_hash,
-            created_at: user.created_at,
-        };
-        let id = record.id.to_be_bytes();
-        let email = email_key(&record.email);
-        let nickname = record.nickname.to_lowercase();
-        let value = encode(&record);
-        (&self.users, &self.user_emails, &self.user_nicknames)
-            .transaction(|(users, emails, nicknames)| {
+        let email = email_key(&user.email);
+        let nickname = user.nickname.to_lowercase();
+        let record = (&self.users, &self.user_emails, &self.user_nicknames, &self.ids)
+            .transaction(|(users, emails, nicknames, ids)| {
                 if emails.get(email.as_bytes())?.is_some() || nicknames.get(nickname.as_bytes())?.is_some() {
                     return Err(ConflictableTransactionError::Abort(StoreError::AlreadyRegistered));
                 }
+                let record = UserRecord {
+                    id: take_id(ids, USER_IDS)?,
+                    email: user.email.clone(),
+                    nickname: user.nickname.clone(),
+                    password_hash: user.password_hash.clone(),
+                    created_at: user.created_at.clone(),
+                };
+                let id = record.id.to_be_bytes();
                 emails.insert(email.as_bytes(), &id)?;
                 nicknames.insert(nickname.as_bytes(), &id)?;
-                users.insert(&id, value.as_slice())?;
-                Ok(())
+                users.insert(&id, encode(&record))?;
+                Ok(record)
             })
             .map_err(transaction_error)?;
         self.durable().await?;
@@ -258,14 +312,12 @@ impl Store for SledStore {
     }
 
     async fn create_course(&self, author: u64, created_at: String, content: CourseContent) -> StoreResult<Course> {
-        let course = Course { id: self.next_id()?, author, created_at, content };
-        let key = course_key(author, course.id);
-        let value = encode(&course);
-        (&self.courses, &self.course_owners)
-            .transaction(|(courses, owners)| {
-                courses.insert(&key, value.as_slice())?;
+        let course = (&self.courses, &self.course_owners, &self.ids)
+            .transaction(|(courses, owners, ids)| {
+                let course = Course { id: take_id(ids, COURSE_IDS)?, author, created_at: created_at.clone(), content: content.clone() };
+                courses.insert(&course_key(author, course.id), encode(&course))?;
                 owners.insert(&course.id.to_be_bytes(), &author.to_be_bytes())?;
-                Ok(())
+                Ok(course)
             })
             .map_err(transaction_error)?;
         self.newest.invalidate(author);
@@ -329,7 +381,7 @@ impl Store for SledStore {
             .fetch_and_update(quota_key(user, day), |old| {
                 let used = read_count(old);
                 if used < limit {
-                    reservation = QuotaReservation::Granted { remaining: limit - used - 1 };
+                    reservation = QuotaReservation::Granted { hold: QuotaHold { user, day: day.to_owned() }, remaining: limit - used - 1 };
                     Some((used + 1).to_be_bytes().to_vec())
                 } else {
                     reservation = QuotaReservation::Exhausted;
@@ -337,15 +389,15 @@ impl Store for SledStore {
                 }
             })
             .map_err(backend)?;
-        if let QuotaReservation::Granted { .. } = reservation {
+        if let QuotaReservation::Granted { .. } = &reservation {
             self.durable().await?;
         }
         Ok(reservation)
     }
 
-    async fn release_quota(&self, user: u64, day: &str) -> StoreResult<()> {
+    async fn release_quota(&self, hold: QuotaHold) -> StoreResult<()> {
         self.quota
-            .fetch_and_update(quota_key(user, day), |old| Some(read_count(old).saturating_sub(1).to_be_bytes().to_vec()))
+            .fetch_and_update(quota_key(hold.user, &hold.day), |old| Some(read_count(old).saturating_sub(1).to_be_bytes().to_vec()))
             .map_err(backend)?;
         self.durable().await
     }
@@ -356,5 +408,87 @@ impl Store for SledStore {
 
     async fn flush(&self) -> StoreResult<()> {
         self.durable().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(n: u32) -> NewUser {
+        NewUser {
+            email: format!("user{n}@example.com"),
+            nickname: format!("user{n}"),
+            password_hash: "$argon2id$test".into(),
+            created_at: "2026-11-26T12:00:00.000+09:00".into(),
+        }
+    }
+
+    fn content(title: &str) -> CourseContent {
+        serde_json::from_value(serde_json::json!({"title": title, "datetime": "d", "question": "q", "answer": "a"})).unwrap()
+    }
+
+    const CACHE: u64 = 1024 * 1024;
+
+    #[tokio::test]
+    async fn a_fresh_store_numbers_users_and_courses_from_one_each_and_keeps_counting_after_a_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path(), CACHE).unwrap();
+        assert_eq!(store.create_user(user(1)).await.unwrap().id, 1);
+        assert!(matches!(store.create_user(user(1)).await, Err(StoreError::AlreadyRegistered)));
+        assert_eq!(store.create_user(user(2)).await.unwrap().id, 2, "a refused user takes no id");
+        assert_eq!(store.create_course(1, "t".into(), content("a")).await.unwrap().id, 1);
+        assert_eq!(store.create_course(2, "t".into(), content("b")).await.unwrap().id, 2);
+        assert_eq!(store.delete_course(2, 2).await.unwrap(), DeleteOutcome::Deleted);
+        drop(store);
+
+        let store = SledStore::open(dir.path(), CACHE).unwrap();
+        assert_eq!(store.create_course(1, "t".into(), content("c")).await.unwrap().id, 3, "a deleted id is not handed out again");
+        assert_eq!(store.create_user(user(3)).await.unwrap().id, 3);
+        store.import(vec![user(4), user(5)], 2, |i| content(&format!("imported {i}"))).unwrap();
+        assert_eq!(store.user_by_email("user5@example.com").await.unwrap().unwrap().id, 5);
+        let imported: Vec<u64> = store.list_courses(5, None, 10).await.unwrap().iter().map(|c| c.id).collect();
+        assert_eq!(imported, [7, 6]);
+        assert_eq!(store.create_course(1, "t".into(), content("d")).await.unwrap().id, 8);
+    }
+
+    #[tokio::test]
+    async fn a_store_from_before_the_counters_keeps_its_ids_and_never_hands_one_out_again() {
+        let dir = tempfile::tempdir().unwrap();
+        // What the old scheme wrote: users and courses numbered by sled's one generator (+1).
+        let old_ids = {
+            let db = sled::Config::new().path(dir.path()).open().unwrap();
+            let next = || db.generate_id().unwrap() + 1;
+            let NewUser { email, nickname, password_hash, created_at } = user(1);
+            let user = UserRecord { id: next(), email, nickname, password_hash, created_at };
+            db.open_tree("users").unwrap().insert(user.id.to_be_bytes(), encode(&user)).unwrap();
+            db.open_tree("user_emails").unwrap().insert(email_key(&user.email).as_bytes(), &user.id.to_be_bytes()).unwrap();
+            db.open_tree("user_nicknames").unwrap().insert(user.nickname.as_bytes(), &user.id.to_be_bytes()).unwrap();
+            let mut ids = vec![user.id];
+            for title in ["first", "second", "deleted"] {
+                let course = Course { id: next(), author: user.id, created_at: "t".into(), content: content(title) };
+                ids.push(course.id);
+                if title != "deleted" {
+                    db.open_tree("courses").unwrap().insert(course_key(user.id, course.id), encode(&course)).unwrap();
+                    db.open_tree("course_owners").unwrap().insert(course.id.to_be_bytes(), &user.id.to_be_bytes()).unwrap();
+                }
+            }
+            db.flush().unwrap();
+            ids
+        };
+        let highest = *old_ids.iter().max().unwrap();
+
+        let store = SledStore::open(dir.path(), CACHE).unwrap();
+        let kept: Vec<u64> = store.list_courses(old_ids[0], None, 10).await.unwrap().iter().map(|c| c.id).collect();
+        assert_eq!(kept, [old_ids[2], old_ids[1]], "the old courses keep their ids");
+        let newer = store.create_course(old_ids[0], "t".into(), content("new")).await.unwrap().id;
+        assert!(newer > highest, "{newer} must be above every old id ({highest})");
+        let list: Vec<u64> = store.list_courses(old_ids[0], None, 10).await.unwrap().iter().map(|c| c.id).collect();
+        assert_eq!(list, [newer, old_ids[2], old_ids[1]], "still newest first");
+        assert!(store.create_user(user(2)).await.unwrap().id > highest);
+        drop(store);
+
+        let store = SledStore::open(dir.path(), CACHE).unwrap();
+        assert_eq!(store.create_course(old_ids[0], "t".into(), content("after")).await.unwrap().id, newer + 1, "counted on, not restarted");
     }
 }

@@ -1,8 +1,6 @@
 //! `/chat/chat/…` against a real server: every row of the contract's course table.
 
-mod common;
-
-use common::{course_body, TestApp};
+use fyd_test_support::{course_body, TestApp};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 

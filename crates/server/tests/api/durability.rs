@@ -1,8 +1,6 @@
 //! Restarting on the same data dir keeps users, courses, sessions and signing keys.
 
-mod common;
-
-use common::{TestApp, PASSWORD};
+use fyd_test_support::{join_body, login_body, seongsu_request, TestApp};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -22,13 +20,11 @@ async fn users_courses_and_tokens_survive_a_restart() {
     assert_eq!(list.body, json!([course]), "the course is kept and the deleted one stays gone");
     let refreshed = app.post("/user/token/refresh/", None, json!({"refresh": pair["refresh"]})).await;
     assert_eq!(refreshed.status, StatusCode::OK);
-    let login = app.post("/user/login/", None, json!({"email": "mina@example.com", "password": PASSWORD})).await;
+    let login = app.post("/user/login/", None, login_body("mina@example.com")).await;
     assert_eq!(login.status, StatusCode::OK);
     let newer = app.create_course(&access, "재시작 후").await;
     assert!(newer["id"].as_u64() > course["id"].as_u64(), "ids keep increasing across restarts");
-    let taken = app
-        .post("/user/join/", None, json!({"email": "MINA@example.com", "nickname": "n2", "password1": PASSWORD, "password2": PASSWORD}))
-        .await;
+    let taken = app.post("/user/join/", None, join_body("MINA@example.com", "n2")).await;
     assert_eq!(taken.code(), "already_registered", "uniqueness indexes survive too");
 }
 
@@ -39,4 +35,26 @@ async fn the_generated_signing_secret_is_private() {
     let app = TestApp::spawn().await;
     let mode = std::fs::metadata(app.settings.data_dir.join("jwt-secret")).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o600);
+}
+
+/// As the service fyd replaces did: a fresh store numbers users from 1 and courses from 1,
+/// each kind on its own, and a restart goes on counting (a deleted id is not handed out again).
+#[tokio::test]
+async fn ids_count_from_one_for_users_and_for_courses_and_go_on_after_a_restart() {
+    let mut app = TestApp::spawn().await;
+    let mina = app.join("mina@example.com", "mina").await;
+    assert_eq!(mina["user"]["pk"], 1);
+    assert_eq!(app.join("joon@example.com", "joon").await["user"]["pk"], 2);
+    let token = mina["access"].as_str().unwrap().to_owned();
+    assert_eq!(app.create_course(&token, "첫 코스").await["id"], 1);
+    let mut saved = seongsu_request();
+    saved["save"] = json!(true);
+    let recommended = app.post("/chat/chatbot/", Some(&token), saved).await;
+    assert_eq!(recommended.body["detail"]["id"], 2, "{}", recommended.body);
+    assert_eq!(app.delete("/chat/chat/2/", Some(&token)).await.status, StatusCode::NO_CONTENT);
+
+    app.restart().await;
+
+    assert_eq!(app.create_course(&token, "재시작 후").await["id"], 3);
+    assert_eq!(app.join("sora@example.com", "sora").await["user"]["pk"], 3);
 }

@@ -2,18 +2,18 @@
 //! users, unique accounts, single-use rotation of refresh tokens, and the cached newest page
 //! of the course list.
 
-mod common;
-
 use std::collections::HashMap;
 
-use common::{TestApp, PASSWORD};
 use futures_util::future::join_all;
 use futures_util::StreamExt;
+use fyd_test_support::{join_at, join_body, seongsu_request, Reply, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 fn body(variant: usize) -> Value {
-    json!({"datePlace": "성수", "dateSeason": "fall", "dateStart": "오후 2시", "dateEnd": "오후 9시", "dateTransport": "walk", "variant": variant})
+    let mut body = seongsu_request();
+    body["variant"] = json!(variant);
+    body
 }
 
 /// One recommendation through either endpoint; true when a course came back.
@@ -42,7 +42,7 @@ async fn a_hundred_simultaneous_recommendations_on_both_endpoints_give_exactly_t
     let tasks = (0..100).map(|i| tokio::spawn(recommend(app.client.clone(), app.url.clone(), token.clone(), i, i % 2 == 0)));
     let successes = join_all(tasks).await.into_iter().filter(|r| *r.as_ref().unwrap()).count();
     assert_eq!(successes, 5);
-    assert_eq!(app.get("/user/user/", Some(&token)).await.body["quota"]["remaining"], 0);
+    assert_eq!(app.remaining(&token).await, 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -51,7 +51,7 @@ async fn fifty_users_times_ten_requests_give_exactly_the_quota_each() {
     let joins = (0..50).map(|i| {
         let (client, url) = (app.client.clone(), app.url.clone());
         tokio::spawn(async move {
-            let pair = common::join_at(&client, &url, &format!("user{i}@example.com"), &format!("user{i}")).await;
+            let pair = join_at(&client, &url, &format!("user{i}@example.com"), &format!("user{i}")).await;
             pair["access"].as_str().unwrap().to_owned()
         })
     });
@@ -75,15 +75,9 @@ async fn concurrent_joins_with_the_same_email_or_nickname_have_exactly_one_winne
     let app = TestApp::spawn().await;
     let join = |email: String, nickname: String| {
         let (client, url) = (app.client.clone(), app.url.clone());
-        tokio::spawn(async move {
-            client
-                .post(format!("{url}/user/join/"))
-                .json(&json!({"email": email, "nickname": nickname, "password1": PASSWORD, "password2": PASSWORD}))
-                .send()
-                .await
-                .unwrap()
-                .status()
-        })
+        tokio::spawn(
+            async move { client.post(format!("{url}/user/join/")).json(&join_body(&email, &nickname)).send().await.unwrap().status() },
+        )
     };
     let same_email =
         (0..20).map(|i| join(if i % 2 == 0 { "Same@Example.com".into() } else { "same@example.com".into() }, format!("nick{i}")));
@@ -138,7 +132,7 @@ async fn every_acknowledged_create_and_delete_shows_in_the_next_list_while_reade
             })
         })
         .collect();
-    let ids = |reply: &common::Reply| reply.body.as_array().unwrap().iter().map(|c| c["id"].as_u64().unwrap()).collect::<Vec<_>>();
+    let ids = |reply: &Reply| reply.body.as_array().unwrap().iter().map(|c| c["id"].as_u64().unwrap()).collect::<Vec<_>>();
     let mut expected: Vec<u64> = Vec::new();
     for round in 0..40 {
         let created = app.create_course(&token, &format!("코스 {round}")).await;

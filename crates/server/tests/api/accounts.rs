@@ -1,16 +1,14 @@
 //! `/user/…` against a real server: every row of the contract's account table.
 
-mod common;
-
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-use common::{TestApp, PASSWORD};
+use fyd_test_support::{alg_none, join_body, login_body, with_claims, TestApp, PASSWORD};
 use jiff::SignedDuration;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-fn join_body(email: &str, nickname: &str, p1: &str, p2: &str) -> Value {
-    json!({"email": email, "nickname": nickname, "password1": p1, "password2": p2})
+fn join_with_passwords(email: &str, nickname: &str, password1: &str, password2: &str) -> Value {
+    let mut body = join_body(email, nickname);
+    (body["password1"], body["password2"]) = (json!(password1), json!(password2));
+    body
 }
 
 #[tokio::test]
@@ -36,8 +34,8 @@ async fn join_answers_201_with_a_token_pair_and_the_user() {
 async fn join_refuses_a_taken_email_in_any_case_or_a_taken_nickname_with_one_message() {
     let app = TestApp::spawn().await;
     app.join("mina@example.com", "mina").await;
-    let same_email = app.post("/user/join/", None, join_body("MINA@example.COM", "other", PASSWORD, PASSWORD)).await;
-    let same_nickname = app.post("/user/join/", None, join_body("other@example.com", "MINA", PASSWORD, PASSWORD)).await;
+    let same_email = app.post("/user/join/", None, join_body("MINA@example.COM", "other")).await;
+    let same_nickname = app.post("/user/join/", None, join_body("other@example.com", "MINA")).await;
     for reply in [&same_email, &same_nickname] {
         assert_eq!(reply.status, StatusCode::BAD_REQUEST);
         assert_eq!(reply.code(), "already_registered");
@@ -55,13 +53,13 @@ async fn join_applies_djangos_password_rules_and_reports_fields() {
         ("minalee2024", "too similar to the email"),
     ];
     for (password, expected) in cases {
-        let reply = app.post("/user/join/", None, join_body("minalee2024@example.com", "m", password, password)).await;
+        let reply = app.post("/user/join/", None, join_with_passwords("minalee2024@example.com", "m", password, password)).await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{password}");
         assert_eq!(reply.code(), "invalid_input");
         let messages = reply.body["fields"]["password1"].to_string();
         assert!(messages.contains(expected), "{password}: {messages}");
     }
-    let mismatch = app.post("/user/join/", None, join_body("a@example.com", "a", PASSWORD, "different-9x")).await;
+    let mismatch = app.post("/user/join/", None, join_with_passwords("a@example.com", "a", PASSWORD, "different-9x")).await;
     assert_eq!(mismatch.status, StatusCode::BAD_REQUEST);
     assert!(mismatch.body["fields"]["password2"].is_array());
 
@@ -70,7 +68,7 @@ async fn join_applies_djangos_password_rules_and_reports_fields() {
     for field in ["nickname", "password1", "password2"] {
         assert_eq!(missing.body["fields"][field][0], "This field is required.", "{}", missing.body);
     }
-    let bad_email = app.post("/user/join/", None, join_body("not-an-email", "a", PASSWORD, PASSWORD)).await;
+    let bad_email = app.post("/user/join/", None, join_body("not-an-email", "a")).await;
     assert!(bad_email.body["fields"]["email"].is_array());
     // Nothing was created by any of these: the email is still free.
     app.join("minalee2024@example.com", "m").await;
@@ -80,7 +78,7 @@ async fn join_applies_djangos_password_rules_and_reports_fields() {
 async fn login_gives_the_same_answer_for_unknown_email_and_wrong_password() {
     let app = TestApp::spawn().await;
     app.join("mina@example.com", "mina").await;
-    let ok = app.post("/user/login/", None, json!({"email": "MINA@example.com", "password": PASSWORD})).await;
+    let ok = app.post("/user/login/", None, login_body("MINA@example.com")).await;
     assert_eq!(ok.status, StatusCode::OK);
     assert_eq!(ok.body["user"]["email"], "mina@example.com");
     assert!(ok.body["access"].is_string() && ok.body["refresh"].is_string());
@@ -156,7 +154,7 @@ async fn rotation_retires_the_old_token_and_its_reuse_revokes_the_session() {
 async fn logout_revokes_both_the_access_and_the_refresh_token() {
     let app = TestApp::spawn().await;
     let pair = app.join("mina@example.com", "mina").await;
-    let other_session = app.post("/user/login/", None, json!({"email": "mina@example.com", "password": PASSWORD})).await.body;
+    let other_session = app.post("/user/login/", None, login_body("mina@example.com")).await.body;
     let access = pair["access"].as_str();
     let logout = app.post("/user/logout/", access, json!({"refresh": pair["refresh"]})).await;
     assert_eq!(logout.status, StatusCode::OK);
@@ -203,22 +201,13 @@ async fn expired_tokens_are_refused_and_an_expired_access_token_can_be_refreshed
     assert_eq!(late.status, StatusCode::UNAUTHORIZED);
 }
 
-fn with_payload(token: &str, edit: impl FnOnce(&mut Value)) -> (String, String) {
-    let parts: Vec<&str> = token.split('.').collect();
-    let mut claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
-    edit(&mut claims);
-    let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims).unwrap());
-    (format!("{}.{payload}.{}", parts[0], parts[2]), payload)
-}
-
 #[tokio::test]
 async fn tampered_alg_none_foreign_and_refresh_tokens_are_not_access_tokens() {
     let app = TestApp::spawn().await;
     let pair = app.join("mina@example.com", "mina").await;
     let access = pair["access"].as_str().unwrap();
-    let (tampered, payload) = with_payload(access, |c| c["sub"] = json!("999"));
-    let none_header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
-    let alg_none = format!("{none_header}.{payload}.");
+    let tampered = with_claims(access, |c| c["sub"] = json!("999"));
+    let alg_none = alg_none(&tampered);
     let foreign = {
         let other = TestApp::spawn().await;
         other.user_token("mina@example.com", "mina").await

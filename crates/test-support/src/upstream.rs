@@ -1,7 +1,6 @@
 //! A local OpenAI-compatible server for tests: real HTTP on 127.0.0.1:0, the real wire format
 //! (chat.completion JSON; chat.completion.chunk SSE ending with a usage chunk and
 //! `data: [DONE]`; `{"error": …}` bodies with 429/500 and Retry-After), scripted per test.
-#![allow(dead_code)]
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};

@@ -2,11 +2,9 @@
 //! nothing. Every one gets a clear 4xx or a closed connection, never a 500, and the server
 //! keeps serving everyone else.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::{course_body, TestApp, PASSWORD};
+use fyd_test_support::{course_body, login_body, recommend_body, TestApp};
 use reqwest::StatusCode;
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -44,13 +42,7 @@ async fn ten_thousand_character_fields_are_refused_or_kept_whole() {
     let kept = app.post("/chat/chat/", Some(&token), course).await;
     assert_eq!(kept.status, StatusCode::CREATED, "a long answer is fine");
     assert_eq!(kept.body["answer"].as_str().unwrap().len(), 10_000);
-    let recommend = app
-        .post(
-            "/chat/chatbot/",
-            Some(&token),
-            json!({"datePlace": long, "dateSeason": "fall", "dateStart": "2", "dateEnd": "9", "dateTransport": "walk"}),
-        )
-        .await;
+    let recommend = app.post("/chat/chatbot/", Some(&token), recommend_body(&long, "fall", "2", "9", "walk")).await;
     assert_eq!(recommend.status, StatusCode::BAD_REQUEST);
     assert_eq!(app.post("/user/login/", None, json!({"email": long, "password": long})).await.status, StatusCode::BAD_REQUEST);
 }
@@ -113,6 +105,6 @@ async fn silent_and_slow_clients_are_cut_off_and_others_are_served() {
         let text = String::from_utf8_lossy(&answer);
         assert!(answer.is_empty() || text.starts_with("HTTP/1.1 4"), "connection {i}: {text}");
     }
-    let login = app.post("/user/login/", None, json!({"email": "mina@example.com", "password": PASSWORD})).await;
+    let login = app.post("/user/login/", None, login_body("mina@example.com")).await;
     assert_eq!(login.status, StatusCode::OK);
 }

@@ -1,39 +1,22 @@
 //! The OpenAI-compatible provider through the real fyd-server, against a local upstream that
-//! speaks the real wire format (see `common/upstream.rs`).
-
-mod common;
+//! speaks the real wire format (see `fyd_test_support::upstream`).
 
 use std::time::{Duration, Instant};
 
-use common::upstream::{Reply, Upstream};
-use common::TestApp;
 use futures_util::StreamExt;
 use fyd_core::catalogue::catalogue;
 use fyd_core::check::problems;
-use fyd_core::course::{hhmm, CourseContent};
-use fyd_core::planner::plan;
-use fyd_core::request::{validate_recommend, PlanRequest, RecommendRequest};
+use fyd_core::course::CourseContent;
+use fyd_core::testing::{good_answer, GOOD_NOTE};
 use fyd_server::config::{ProviderKind, Secret};
+use fyd_test_support::upstream::{Reply, Upstream};
+use fyd_test_support::{plan_request, seongsu_request, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-fn body() -> Value {
-    json!({"datePlace": "성수", "dateSeason": "fall", "dateStart": "오후 2시", "dateEnd": "오후 9시", "dateTransport": "walk"})
-}
-
-fn plan_request(body: &Value) -> PlanRequest {
-    validate_recommend(&serde_json::from_value::<RecommendRequest>(body.clone()).unwrap()).unwrap()
-}
-
-/// What a good model answers: a valid course over the candidates, as the schema asks.
-fn good_answer(body: &Value) -> String {
-    let p = plan(catalogue(), &plan_request(body)).unwrap();
-    let stops: Vec<Value> = p
-        .stops
-        .iter()
-        .map(|s| json!({"place_id": s.place.id, "arrive": hhmm(s.arrive), "leave": hhmm(s.leave), "note": "분위기 좋은 곳"}))
-        .collect();
-    json!({"stops": stops, "summary": "성수에서 보내는 가을 오후"}).to_string()
+/// What a good model answers to [`seongsu_request`].
+fn good() -> String {
+    good_answer(&plan_request(&seongsu_request()))
 }
 
 /// Schema-valid but wrong: every time is outside the window.
@@ -53,22 +36,18 @@ async fn app_with(upstream: &Upstream, tweak: impl FnOnce(&mut fyd_server::Setti
     .await
 }
 
-async fn remaining(app: &TestApp, token: &str) -> Value {
-    app.get("/user/user/", Some(token)).await.body["quota"]["remaining"].clone()
-}
-
 #[tokio::test]
 async fn a_structured_answer_becomes_a_checked_course() {
     let upstream = Upstream::start().await;
-    upstream.push(Reply::Json(good_answer(&body())));
+    upstream.push(Reply::Json(good()));
     let app = app_with(&upstream, |_| {}).await;
     let token = app.user_token("mina@example.com", "mina").await;
-    let reply = app.post("/chat/chatbot/", Some(&token), body()).await;
+    let reply = app.post("/chat/chatbot/", Some(&token), seongsu_request()).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     let course: CourseContent = serde_json::from_value(reply.body["detail"]["course"].clone()).unwrap();
     assert_eq!((course.provider.as_deref(), course.model.as_deref()), (Some("openai"), Some("test-model")));
-    assert!(problems(catalogue(), &course, &plan_request(&body())).is_empty());
-    assert!(course.stops.iter().all(|s| s.description == "분위기 좋은 곳" && s.map_url.starts_with("https://map.kakao.com/")));
+    assert!(problems(catalogue(), &course, &plan_request(&seongsu_request())).is_empty());
+    assert!(course.stops.iter().all(|s| s.description == GOOD_NOTE && s.map_url.starts_with("https://map.kakao.com/")));
 
     let sent = &upstream.requests()[0];
     assert_eq!(sent["model"], "test-model");
@@ -77,7 +56,7 @@ async fn a_structured_answer_becomes_a_checked_course() {
     assert!(sent["messages"][1]["content"].as_str().unwrap().contains("seoul-forest | 서울숲"), "grounded in the catalogue");
     assert_eq!(upstream.authorizations()[0].as_deref(), Some("Bearer sk-test-key"));
     assert!(!reply.body.to_string().contains("sk-test-key"));
-    assert_eq!(remaining(&app, &token).await, 4);
+    assert_eq!(app.remaining(&token).await, 4);
 }
 
 #[tokio::test]
@@ -86,11 +65,11 @@ async fn a_prose_answer_still_gives_a_course() {
     upstream.always(Reply::Json("성수라면 서울숲을 걷고 카페거리에서 커피를 마셔 보세요. 저녁엔 족발이 좋아요.".into()));
     let app = app_with(&upstream, |_| {}).await;
     let token = app.user_token("mina@example.com", "mina").await;
-    let reply = app.post("/chat/chatbot/", Some(&token), body()).await;
+    let reply = app.post("/chat/chatbot/", Some(&token), seongsu_request()).await;
     assert_eq!(reply.status, StatusCode::OK);
     let course: CourseContent = serde_json::from_value(reply.body["detail"]["course"].clone()).unwrap();
     assert_eq!(course.provider.as_deref(), Some("builtin-fallback"), "says so in the result");
-    assert!(problems(catalogue(), &course, &plan_request(&body())).is_empty());
+    assert!(problems(catalogue(), &course, &plan_request(&seongsu_request())).is_empty());
     assert_eq!(upstream.requests().len(), 2, "one repair request");
 }
 
@@ -98,10 +77,10 @@ async fn a_prose_answer_still_gives_a_course() {
 async fn a_wrong_answer_gets_one_repair_with_its_problems_listed() {
     let upstream = Upstream::start().await;
     upstream.push(Reply::Json(wrong_answer()));
-    upstream.push(Reply::Json(good_answer(&body())));
+    upstream.push(Reply::Json(good()));
     let app = app_with(&upstream, |_| {}).await;
     let token = app.user_token("mina@example.com", "mina").await;
-    let reply = app.post("/chat/chatbot/", Some(&token), body()).await;
+    let reply = app.post("/chat/chatbot/", Some(&token), seongsu_request()).await;
     assert_eq!(reply.body["detail"]["course"]["provider"], "openai");
     let repair = &upstream.requests()[1]["messages"];
     let last = repair.as_array().unwrap().last().unwrap()["content"].as_str().unwrap().to_owned();
@@ -114,7 +93,7 @@ async fn wrong_twice_falls_back_to_the_built_in_plan() {
     upstream.always(Reply::Json(wrong_answer()));
     let app = app_with(&upstream, |_| {}).await;
     let token = app.user_token("mina@example.com", "mina").await;
-    let reply = app.post("/chat/chatbot/", Some(&token), body()).await;
+    let reply = app.post("/chat/chatbot/", Some(&token), seongsu_request()).await;
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(reply.body["detail"]["course"]["provider"], "builtin-fallback");
     assert_eq!(reply.body["detail"]["course"]["model"], "test-model");
@@ -127,10 +106,10 @@ async fn upstream_5xx_is_retried_then_502_and_costs_nothing() {
     upstream.always(Reply::Error(500, None));
     let app = app_with(&upstream, |_| {}).await;
     let token = app.user_token("mina@example.com", "mina").await;
-    let reply = app.post("/chat/chatbot/", Some(&token), body()).await;
+    let reply = app.post("/chat/chatbot/", Some(&token), seongsu_request()).await;
     assert_eq!((reply.status, reply.code()), (StatusCode::BAD_GATEWAY, "upstream_error"));
     assert_eq!(upstream.requests().len(), 3, "retried with backoff");
-    assert_eq!(remaining(&app, &token).await, 5);
+    assert_eq!(app.remaining(&token).await, 5);
     assert_eq!(reply.header("x-ratelimit-remaining"), Some("5"));
 }
 
@@ -140,10 +119,10 @@ async fn persistent_429s_and_refused_connections_are_502_and_cost_nothing() {
     upstream.always(Reply::Error(429, Some(0)));
     let app = app_with(&upstream, |_| {}).await;
     let token = app.user_token("mina@example.com", "mina").await;
-    let reply = app.post("/chat/chatbot/", Some(&token), body()).await;
+    let reply = app.post("/chat/chatbot/", Some(&token), seongsu_request()).await;
     assert_eq!((reply.status, reply.code()), (StatusCode::BAD_GATEWAY, "upstream_error"));
     assert_eq!(upstream.requests().len(), 3);
-    assert_eq!(remaining(&app, &token).await, 5);
+    assert_eq!(app.remaining(&token).await, 5);
 
     let closed = TestApp::spawn_with(|s| {
         s.provider = ProviderKind::Openai;
@@ -151,20 +130,21 @@ async fn persistent_429s_and_refused_connections_are_502_and_cost_nothing() {
     })
     .await;
     let token = closed.user_token("mina@example.com", "mina").await;
-    let reply = closed.post("/chat/chatbot/", Some(&token), body()).await;
+    let reply = closed.post("/chat/chatbot/", Some(&token), seongsu_request()).await;
     assert_eq!((reply.status, reply.code()), (StatusCode::BAD_GATEWAY, "upstream_error"));
     assert!(!reply.body.to_string().contains("127.0.0.1:9"), "the upstream address stays private");
-    assert_eq!(remaining(&closed, &token).await, 5);
+    assert_eq!(closed.remaining(&token).await, 5);
 }
 
 #[tokio::test]
 async fn a_slow_answer_is_kept_alive_with_comments() {
     let upstream = Upstream::start().await;
-    let Reply::Stream { pieces, gap, .. } = Reply::stream(&good_answer(&body()), 40) else { unreachable!() };
+    let Reply::Stream { pieces, gap, .. } = Reply::stream(&good(), 40) else { unreachable!() };
     upstream.push(Reply::Stream { pieces, first_delay: Duration::from_millis(2500), gap, break_after: None });
     let app = app_with(&upstream, |s| s.sse_keep_alive_secs = 1).await;
     let token = app.user_token("mina@example.com", "mina").await;
-    let response = app.client.post(format!("{}/chat/chatbot/stream/", app.url)).bearer_auth(&token).json(&body()).send().await.unwrap();
+    let response =
+        app.client.post(format!("{}/chat/chatbot/stream/", app.url)).bearer_auth(&token).json(&seongsu_request()).send().await.unwrap();
     let text = response.text().await.unwrap();
     let before_first_event = &text[..text.find("event:").unwrap()];
     assert!(
@@ -178,10 +158,10 @@ async fn a_slow_answer_is_kept_alive_with_comments() {
 async fn a_429_is_retried_after_the_wait_it_asks_for() {
     let upstream = Upstream::start().await;
     upstream.push(Reply::Error(429, Some(0)));
-    upstream.push(Reply::Json(good_answer(&body())));
+    upstream.push(Reply::Json(good()));
     let app = app_with(&upstream, |_| {}).await;
     let token = app.user_token("mina@example.com", "mina").await;
-    let reply = app.post("/chat/chatbot/", Some(&token), body()).await;
+    let reply = app.post("/chat/chatbot/", Some(&token), seongsu_request()).await;
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(reply.body["detail"]["course"]["provider"], "openai");
 }
@@ -189,14 +169,14 @@ async fn a_429_is_retried_after_the_wait_it_asks_for() {
 #[tokio::test]
 async fn a_slow_upstream_past_the_deadline_is_504_and_costs_nothing() {
     let upstream = Upstream::start().await;
-    upstream.always(Reply::Slow(Duration::from_secs(5), Box::new(Reply::Json(good_answer(&body())))));
+    upstream.always(Reply::Slow(Duration::from_secs(5), Box::new(Reply::Json(good()))));
     let app = app_with(&upstream, |s| s.openai_timeout_secs = 1).await;
     let token = app.user_token("mina@example.com", "mina").await;
     let started = Instant::now();
-    let reply = app.post("/chat/chatbot/", Some(&token), body()).await;
+    let reply = app.post("/chat/chatbot/", Some(&token), seongsu_request()).await;
     assert_eq!((reply.status, reply.code()), (StatusCode::GATEWAY_TIMEOUT, "upstream_timeout"));
     assert!(started.elapsed() < Duration::from_secs(3), "the deadline holds: {:?}", started.elapsed());
-    assert_eq!(remaining(&app, &token).await, 5);
+    assert_eq!(app.remaining(&token).await, 5);
 }
 
 /// The events of one streamed recommendation, each with when it arrived.
@@ -230,10 +210,10 @@ async fn stream(app: &TestApp, token: &str, body: Value) -> (StatusCode, reqwest
 #[tokio::test]
 async fn the_stream_sends_stops_as_they_complete_then_done() {
     let upstream = Upstream::start().await;
-    upstream.push(Reply::stream(&good_answer(&body()), 12));
+    upstream.push(Reply::stream(&good(), 12));
     let app = app_with(&upstream, |_| {}).await;
     let token = app.user_token("mina@example.com", "mina").await;
-    let (status, headers, events) = stream(&app, &token, body()).await;
+    let (status, headers, events) = stream(&app, &token, seongsu_request()).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers["content-type"], "text/event-stream");
     assert_eq!(headers["x-ratelimit-remaining"], "4");
@@ -248,17 +228,17 @@ async fn the_stream_sends_stops_as_they_complete_then_done() {
     assert_eq!(events[done].1["course"]["provider"], "openai");
     let requests = upstream.requests();
     assert_eq!((requests[0]["stream"].clone(), requests[0]["stream_options"]["include_usage"].clone()), (json!(true), json!(true)));
-    assert_eq!(remaining(&app, &token).await, 4);
+    assert_eq!(app.remaining(&token).await, 4);
 }
 
 #[tokio::test]
 async fn the_first_event_follows_the_first_token_within_50_ms_even_when_it_is_slow() {
     let upstream = Upstream::start().await;
-    let Reply::Stream { pieces, gap, .. } = Reply::stream(&good_answer(&body()), 12) else { unreachable!() };
+    let Reply::Stream { pieces, gap, .. } = Reply::stream(&good(), 12) else { unreachable!() };
     upstream.push(Reply::Stream { pieces, first_delay: Duration::from_millis(1500), gap, break_after: None });
     let app = app_with(&upstream, |_| {}).await;
     let token = app.user_token("mina@example.com", "mina").await;
-    let (status, _, events) = stream(&app, &token, body()).await;
+    let (status, _, events) = stream(&app, &token, seongsu_request()).await;
     assert_eq!(status, StatusCode::OK);
     let first_token = upstream.first_pieces_sent()[0];
     let first_event = events[0].2;
@@ -271,22 +251,22 @@ async fn the_first_event_follows_the_first_token_within_50_ms_even_when_it_is_sl
 #[tokio::test]
 async fn a_stream_that_breaks_ends_with_an_error_event_and_costs_nothing() {
     let upstream = Upstream::start().await;
-    let Reply::Stream { pieces, gap, .. } = Reply::stream(&good_answer(&body()), 12) else { unreachable!() };
+    let Reply::Stream { pieces, gap, .. } = Reply::stream(&good(), 12) else { unreachable!() };
     upstream.push(Reply::Stream { pieces, first_delay: Duration::ZERO, gap, break_after: Some(20) });
     let app = app_with(&upstream, |_| {}).await;
     let token = app.user_token("mina@example.com", "mina").await;
-    let (status, _, events) = stream(&app, &token, body()).await;
+    let (status, _, events) = stream(&app, &token, seongsu_request()).await;
     assert_eq!(status, StatusCode::OK);
     let (name, data, _) = events.last().unwrap();
     assert_eq!((name.as_str(), data["code"].as_str()), ("error", Some("upstream_error")), "{events:?}");
-    assert_eq!(remaining(&app, &token).await, 5);
+    assert_eq!(app.remaining(&token).await, 5);
 }
 
 #[tokio::test]
 async fn the_built_in_planner_streams_too() {
     let app = TestApp::spawn().await;
     let token = app.user_token("mina@example.com", "mina").await;
-    let (status, _, events) = stream(&app, &token, body()).await;
+    let (status, _, events) = stream(&app, &token, seongsu_request()).await;
     assert_eq!(status, StatusCode::OK);
     let stops = events.iter().filter(|(n, _, _)| n == "stop").count();
     assert!(stops >= 3);
@@ -300,7 +280,7 @@ async fn the_built_in_planner_streams_too() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twenty_couples_wait_on_a_two_second_upstream_at_the_same_time() {
     let upstream = Upstream::start().await;
-    upstream.always(Reply::Slow(Duration::from_secs(2), Box::new(Reply::Json(good_answer(&body())))));
+    upstream.always(Reply::Slow(Duration::from_secs(2), Box::new(Reply::Json(good()))));
     let app = app_with(&upstream, |_| {}).await;
     let mut tokens = Vec::new();
     for i in 0..20 {
@@ -309,9 +289,9 @@ async fn twenty_couples_wait_on_a_two_second_upstream_at_the_same_time() {
     let started = Instant::now();
     let requests = tokens.into_iter().map(|token| {
         let (client, url) = (app.client.clone(), app.url.clone());
-        tokio::spawn(
-            async move { client.post(format!("{url}/chat/chatbot/")).bearer_auth(token).json(&body()).send().await.unwrap().status() },
-        )
+        tokio::spawn(async move {
+            client.post(format!("{url}/chat/chatbot/")).bearer_auth(token).json(&seongsu_request()).send().await.unwrap().status()
+        })
     });
     let statuses: Vec<StatusCode> = futures_util::future::join_all(requests).await.into_iter().map(Result::unwrap).collect();
     let elapsed = started.elapsed();

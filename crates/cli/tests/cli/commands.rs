@@ -1,88 +1,13 @@
-//! The real `fyd` binary (assert_cmd) against a real fyd-server on 127.0.0.1:0 with a
-//! temporary data dir and a clock the test moves.
+//! Each command against the real server: the whole round trip, `--json`, paging, output on
+//! a pipe and on a terminal, token refresh, and every documented exit code.
 
-use std::path::PathBuf;
-use std::sync::Arc;
-
-use assert_cmd::Command;
-use fyd_server::clock::ManualClock;
-use fyd_server::{RunningServer, Settings};
+use fyd_core::render::unescape_html;
+use fyd_test_support::{course_body, PASSWORD};
 use jiff::SignedDuration;
-use serde_json::Value;
+use reqwest::StatusCode;
+use serde_json::json;
 
-const PASSWORD: &str = "달빛산책-2024x";
-
-struct Env {
-    runtime: tokio::runtime::Runtime,
-    server: Option<RunningServer>,
-    url: String,
-    clock: Arc<ManualClock>,
-    config: tempfile::TempDir,
-    _data: tempfile::TempDir,
-}
-
-impl Env {
-    fn new() -> Self {
-        Self::with(|_| {})
-    }
-
-    fn with(tweak: impl FnOnce(&mut Settings)) -> Self {
-        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-        let data = tempfile::tempdir().unwrap();
-        let mut settings = Settings::with_data_dir(data.path());
-        settings.bind = "127.0.0.1:0".into();
-        tweak(&mut settings);
-        let clock = Arc::new(ManualClock::new("2026-11-26T03:00:00Z".parse().unwrap()));
-        let server = runtime.block_on(fyd_server::spawn(settings, clock.clone())).unwrap();
-        Self { url: server.url(), server: Some(server), runtime, clock, config: tempfile::tempdir().unwrap(), _data: data }
-    }
-
-    /// `fyd` talking to this server, with its own config dir, as a script would run it.
-    fn fyd(&self) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_fyd"));
-        command.env("FYD_SERVER", &self.url).env("FYD_CONFIG_DIR", self.config.path()).env_remove("NO_COLOR");
-        command
-    }
-
-    fn join(&self, email: &str, nickname: &str) {
-        self.fyd()
-            .args(["join", "--email", email, "--nickname", nickname, "--password-stdin"])
-            .write_stdin(format!("{PASSWORD}\n"))
-            .assert()
-            .success();
-    }
-
-    fn credentials_path(&self) -> PathBuf {
-        self.config.path().join("credentials.json")
-    }
-
-    fn credentials(&self) -> Value {
-        serde_json::from_slice(&std::fs::read(self.credentials_path()).unwrap()).unwrap()
-    }
-
-    fn stdout(&self, args: &[&str]) -> String {
-        let output = self.fyd().args(args).output().unwrap();
-        assert!(output.status.success(), "fyd {args:?}: {}", String::from_utf8_lossy(&output.stderr));
-        String::from_utf8(output.stdout).unwrap()
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let mut with_json = args.to_vec();
-        with_json.push("--json");
-        serde_json::from_str(&self.stdout(&with_json)).unwrap()
-    }
-}
-
-impl Drop for Env {
-    fn drop(&mut self) {
-        if let Some(server) = self.server.take() {
-            let _ = self.runtime.block_on(server.stop());
-        }
-    }
-}
-
-const RECOMMEND: [&str; 11] =
-    ["recommend", "--place", "성수", "--season", "fall", "--start", "오후 2시", "--end", "오후 9시", "--transport", "walk"];
+use super::{Env, RECOMMEND};
 
 #[test]
 fn join_recommend_list_show_delete_logout() {
@@ -104,7 +29,6 @@ fn join_recommend_list_show_delete_logout() {
 
     let shown = env.stdout(&["show", &id.to_string()]);
     assert!(shown.contains(&format!("#{id}")) && shown.contains("다음 장소까지"), "{shown}");
-    assert!(!shown.contains("&amp;") && !shown.contains("&#39;"), "the answer is unescaped for the terminal");
 
     env.fyd().args(["delete", &id.to_string(), "--yes"]).assert().success();
     assert_eq!(env.stdout(&["list"]), "");
@@ -133,8 +57,10 @@ fn json_output_is_the_servers_json() {
 fn piped_output_has_no_escape_codes() {
     let env = Env::new();
     env.join("mina@example.com", "mina");
-    for args in [&RECOMMEND[..], &["list"], &["show", "2"], &["whoami"]] {
+    let id = env.recommend_and_save().to_string();
+    for args in [&RECOMMEND[..], &["list"], &["show", &id], &["whoami"]] {
         let output = env.fyd().args(args).output().unwrap();
+        assert!(output.status.success(), "{args:?}");
         assert!(!output.stdout.contains(&0x1b) && !output.stderr.contains(&0x1b), "escape codes from {args:?}");
     }
 }
@@ -157,16 +83,14 @@ fn an_expired_access_token_is_refreshed_and_rotated_transparently() {
     let env = Env::new();
     env.join("mina@example.com", "mina");
     let before = env.credentials();
-    env.clock.advance(SignedDuration::from_mins(61));
+    env.app.advance(SignedDuration::from_mins(61));
     assert!(env.stdout(&["whoami"]).contains("mina"));
     let after = env.credentials();
     assert_ne!(after["access"], before["access"]);
     assert_ne!(after["refresh"], before["refresh"], "the CLI always rotates");
     // The rotated-away token is dead on the server.
-    let client = reqwest::blocking::Client::new();
-    let reuse =
-        client.post(format!("{}/user/token/refresh/", env.url)).json(&serde_json::json!({"refresh": before["refresh"]})).send().unwrap();
-    assert_eq!(reuse.status(), 401);
+    let reuse = env.app.block_on(env.app.post("/user/token/refresh/", None, json!({"refresh": before["refresh"]})));
+    assert_eq!(reuse.status, StatusCode::UNAUTHORIZED);
 }
 
 #[test]
@@ -174,14 +98,9 @@ fn a_dead_session_says_to_log_in_again() {
     let env = Env::new();
     env.join("mina@example.com", "mina");
     let credentials = env.credentials();
-    let client = reqwest::blocking::Client::new();
-    let logout = client
-        .post(format!("{}/user/logout/", env.url))
-        .bearer_auth(credentials["access"].as_str().unwrap())
-        .json(&serde_json::json!({"refresh": credentials["refresh"]}))
-        .send()
-        .unwrap();
-    assert_eq!(logout.status(), 200);
+    let logout =
+        env.app.block_on(env.app.post("/user/logout/", credentials["access"].as_str(), json!({"refresh": credentials["refresh"]})));
+    assert_eq!(logout.status, StatusCode::OK);
     let assert = env.fyd().arg("whoami").assert().code(3);
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
     assert!(stderr.contains("log in") && stderr.lines().count() == 1, "{stderr}");
@@ -200,7 +119,7 @@ fn each_exit_code_comes_from_a_real_situation() {
     // 5: no such course, and another user's course.
     env.fyd().args(["show", "999999"]).assert().code(5);
     let mine = env.json(&["list"])[0]["id"].as_u64().unwrap().to_string();
-    let other = Env::second_user(&env);
+    let other = env.second_user();
     other.join("joon@example.com", "joon");
     other.fyd().args(["show", &mine]).assert().code(5);
     other.fyd().args(["delete", &mine, "--yes"]).assert().code(5);
@@ -231,21 +150,6 @@ fn completions_generate_for_each_shell() {
     }
 }
 
-impl Env {
-    /// Another config dir against the same server (a second user), sharing nothing else.
-    fn second_user(env: &Env) -> Env {
-        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
-        Env {
-            runtime,
-            server: None,
-            url: env.url.clone(),
-            clock: env.clock.clone(),
-            config: tempfile::tempdir().unwrap(),
-            _data: tempfile::tempdir().unwrap(),
-        }
-    }
-}
-
 /// On a terminal (a pseudo-terminal from util-linux `script`), `recommend` streams: each stop
 /// is printed as it arrives, before the full table.
 #[cfg(unix)]
@@ -256,7 +160,7 @@ fn on_a_terminal_recommend_prints_stops_as_they_stream_in() {
     let command = format!("{} recommend --place 성수 --season fall --transport walk", env!("CARGO_BIN_EXE_fyd"));
     let output = std::process::Command::new("script")
         .args(["-qec", &command, "/dev/null"])
-        .env("FYD_SERVER", &env.url)
+        .env("FYD_SERVER", &env.app.url)
         .env("FYD_CONFIG_DIR", env.config.path())
         .env("TERM", "xterm-256color")
         .env_remove("NO_COLOR")
@@ -270,4 +174,54 @@ fn on_a_terminal_recommend_prints_stops_as_they_stream_in() {
     assert!(screen.contains("Saved as course"), "{screen}");
     // `script` reports 0 columns: the table must still be readable, not wrapped to nothing.
     assert!(screen.lines().any(|line| line.contains("시간") && line.contains("장소") && line.contains("종류")), "{screen}");
+}
+
+#[test]
+fn list_pages_with_before() {
+    let env = Env::new();
+    env.join("mina@example.com", "mina");
+    let token = env.credentials()["access"].as_str().unwrap().to_owned();
+    let ids: Vec<u64> =
+        (0..5).map(|i| env.app.block_on(env.app.create_course(&token, &format!("코스 {i}")))["id"].as_u64().unwrap()).collect();
+    let page =
+        |args: &[&str]| -> Vec<u64> { env.stdout(args).lines().map(|line| line.split('\t').next().unwrap().parse().unwrap()).collect() };
+    assert_eq!(page(&["list", "--limit", "2"]), [ids[4], ids[3]]);
+    assert_eq!(page(&["list", "--limit", "2", "--before", &ids[3].to_string()]), [ids[2], ids[1]]);
+    assert_eq!(page(&["list", "--limit", "2", "--before", &ids[1].to_string()]), [ids[0]]);
+    let json = env.json(&["list", "--before", &ids[2].to_string()]);
+    assert_eq!(json.as_array().unwrap().iter().map(|c| c["id"].as_u64().unwrap()).collect::<Vec<_>>(), [ids[1], ids[0]]);
+    env.fyd().args(["list", "--before", "x"]).assert().code(2);
+}
+
+#[test]
+fn show_prints_the_timeline_and_each_map_link_once_and_text_prints_the_answer_alone() {
+    let env = Env::new();
+    env.join("mina@example.com", "mina");
+    let id = env.recommend_and_save().to_string();
+    let course = env.json(&["show", &id]);
+    let shown = env.stdout(&["show", &id]);
+    assert!(shown.starts_with(&format!("#{id} {}", course["title"].as_str().unwrap())), "{shown}");
+    assert!(shown.contains("다음 장소까지"), "the timeline: {shown}");
+    for stop in course["stops"].as_array().unwrap() {
+        let (name, link) = (stop["name"].as_str().unwrap(), stop["map_url"].as_str().unwrap());
+        assert_eq!(shown.matches(link).count(), 1, "{link} once in {shown}");
+        assert_eq!(shown.matches(name).count(), 2, "{name}: a timeline row and a link line in {shown}");
+    }
+    let answer = unescape_html(course["answer"].as_str().unwrap());
+    assert!(!shown.contains(answer.trim()), "the answer text repeats the stops; it is not shown: {shown}");
+
+    let text = env.stdout(&["show", &id, "--text"]);
+    assert_eq!(text, format!("{answer}\n"));
+    assert!(!text.contains("&amp;") && !text.contains("&#39;"), "unescaped for the terminal");
+}
+
+#[test]
+fn show_prints_the_answer_of_a_course_saved_without_stops() {
+    let env = Env::new();
+    env.join("mina@example.com", "mina");
+    let token = env.credentials()["access"].as_str().unwrap().to_owned();
+    let reply = env.app.block_on(env.app.post("/chat/chat/", Some(&token), course_body("웹에서 저장한 코스")));
+    let id = reply.body["id"].as_u64().unwrap().to_string();
+    let answer = reply.body["answer"].as_str().unwrap();
+    assert_eq!(env.stdout(&["show", &id]), format!("#{id} 웹에서 저장한 코스 · 오후 2시 ~ 오후 9시\n{answer}\n"));
 }

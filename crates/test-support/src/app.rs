@@ -1,29 +1,33 @@
-//! The test harness: a real fyd-server on 127.0.0.1:0 with its own temporary data dir and a
-//! clock the test moves, and a reqwest client that talks HTTP to it.
-#![allow(dead_code)] // each test binary uses its own subset of helpers
+//! The real fyd-server in-process: on 127.0.0.1:0, with its own temporary data dir and a clock
+//! the test moves, and a reqwest client that talks HTTP to it. [`TestApp`] is for async tests
+//! (the server's suites); [`BackgroundApp`] runs the same server on its own runtime for
+//! synchronous tests (the CLI's).
 
+use std::future::Future;
+use std::ops::Deref;
 use std::sync::Arc;
 
 use fyd_server::clock::ManualClock;
 use fyd_server::{RunningServer, Settings};
-use jiff::{SignedDuration, Timestamp};
+use jiff::SignedDuration;
 use reqwest::{Method, StatusCode};
-use serde_json::{json, Value};
+use serde_json::Value;
 
-pub mod process;
-pub mod upstream;
+use crate::fixtures::{course_body, join_body};
 
-pub const PASSWORD: &str = "달빛산책-2024x";
+/// Noon in Seoul on 2026-11-26, when every test server's clock starts.
+const START: &str = "2026-11-26T03:00:00Z";
 
 pub struct TestApp {
     pub url: String,
     pub client: reqwest::Client,
-    pub clock: Arc<ManualClock>,
+    clock: Arc<ManualClock>,
     pub settings: Settings,
     server: Option<RunningServer>,
-    _dir: Arc<tempfile::TempDir>,
+    _dir: tempfile::TempDir,
 }
 
+/// An answer: status, headers, and the body as JSON (`Null` when empty, a string when not JSON).
 pub struct Reply {
     pub status: StatusCode,
     pub headers: reqwest::header::HeaderMap,
@@ -35,13 +39,13 @@ impl TestApp {
         Self::spawn_with(|_| {}).await
     }
 
-    /// Starts with default settings adjusted by `tweak`, at noon in Seoul on 2026-11-26.
+    /// Starts with default settings adjusted by `tweak`, at [`START`].
     pub async fn spawn_with(tweak: impl FnOnce(&mut Settings)) -> Self {
-        let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
+        let dir = tempfile::tempdir().expect("temp dir");
         let mut settings = Settings::with_data_dir(dir.path());
         settings.bind = "127.0.0.1:0".into();
         tweak(&mut settings);
-        let clock = Arc::new(ManualClock::new("2026-11-26T03:00:00Z".parse().unwrap()));
+        let clock = Arc::new(ManualClock::new(START.parse().unwrap()));
         let server = fyd_server::spawn(settings.clone(), clock.clone()).await.expect("server starts");
         Self {
             url: server.url(),
@@ -55,19 +59,22 @@ impl TestApp {
 
     /// Stops the server gracefully and starts a new one on the same data dir and clock.
     pub async fn restart(&mut self) {
-        self.server.take().unwrap().stop().await.expect("clean stop");
+        self.stop().await.expect("clean stop");
         let server = fyd_server::spawn(self.settings.clone(), self.clock.clone()).await.expect("server restarts");
         self.url = server.url();
         self.server = Some(server);
     }
 
-    pub fn advance(&self, by: SignedDuration) {
-        self.clock.advance(by);
+    /// Stops the server gracefully (requests drained, store flushed).
+    async fn stop(&mut self) -> std::io::Result<()> {
+        match self.server.take() {
+            Some(server) => server.stop().await,
+            None => Ok(()),
+        }
     }
 
-    pub fn now(&self) -> Timestamp {
-        use fyd_server::clock::Clock;
-        self.clock.now()
+    pub fn advance(&self, by: SignedDuration) {
+        self.clock.advance(by);
     }
 
     pub async fn request(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
@@ -108,18 +115,18 @@ impl TestApp {
         assert_eq!(reply.status, StatusCode::CREATED, "create failed: {}", reply.body);
         reply.body
     }
+
+    /// The recommendations the user of `token` has left today, as `GET /user/user/` says.
+    pub async fn remaining(&self, token: &str) -> Value {
+        self.get("/user/user/", Some(token)).await.body["quota"]["remaining"].clone()
+    }
 }
 
 /// Joins a user on the server at `url` and returns its token pair.
 pub async fn join_at(client: &reqwest::Client, url: &str, email: &str, nickname: &str) -> Value {
-    let body = json!({"email": email, "nickname": nickname, "password1": PASSWORD, "password2": PASSWORD});
-    let response = client.post(format!("{url}/user/join/")).json(&body).send().await.expect("server answers");
+    let response = client.post(format!("{url}/user/join/")).json(&join_body(email, nickname)).send().await.expect("server answers");
     assert_eq!(response.status(), StatusCode::CREATED, "join {email}");
     response.json().await.expect("a token pair")
-}
-
-pub fn course_body(title: &str) -> Value {
-    json!({"title": title, "datetime": "오후 2시 ~ 오후 9시", "question": "성수에서 가을 데이트", "answer": "1. 서울숲 산책"})
 }
 
 impl Reply {
@@ -141,5 +148,40 @@ impl Reply {
 
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// A [`TestApp`] on a runtime of its own, for tests that are not async (the CLI's, which run
+/// the blocking `fyd` binary). Stopped gracefully when dropped.
+pub struct BackgroundApp {
+    runtime: tokio::runtime::Runtime,
+    app: TestApp,
+}
+
+impl BackgroundApp {
+    pub fn start(tweak: impl FnOnce(&mut Settings)) -> Self {
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("a runtime");
+        let app = runtime.block_on(TestApp::spawn_with(tweak));
+        Self { runtime, app }
+    }
+
+    /// Runs one of the app's async calls to completion.
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        self.runtime.block_on(future)
+    }
+}
+
+impl Deref for BackgroundApp {
+    type Target = TestApp;
+
+    fn deref(&self) -> &TestApp {
+        &self.app
+    }
+}
+
+impl Drop for BackgroundApp {
+    fn drop(&mut self) {
+        // A failed test may be unwinding already: report nothing more from here.
+        let _ = self.runtime.block_on(self.app.stop());
     }
 }

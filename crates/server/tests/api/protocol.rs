@@ -1,9 +1,12 @@
 //! What holds for every endpoint: JSON errors, trailing slashes, body limits, CORS, docs.
 
-mod common;
+use std::collections::BTreeMap;
 
-use common::{course_body, TestApp};
 use futures_util::stream;
+use fyd_core::account::{MAX_EMAIL_CHARS, MAX_NICKNAME_CHARS, MAX_PASSWORD_CHARS};
+use fyd_core::course::{MAX_ANSWER_CHARS, MAX_DATETIME_CHARS, MAX_QUESTION_CHARS, MAX_TITLE_CHARS};
+use fyd_core::wire::paths;
+use fyd_test_support::{course_body, Reply, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -40,9 +43,9 @@ async fn unknown_routes_are_404_json() {
     }
 }
 
-async fn raw_post(app: &TestApp, path: &str, content_type: &str, body: impl Into<reqwest::Body>) -> common::Reply {
+async fn raw_post(app: &TestApp, path: &str, content_type: &str, body: impl Into<reqwest::Body>) -> Reply {
     let response = app.client.post(format!("{}{path}", app.url)).header("content-type", content_type).body(body).send().await.unwrap();
-    common::Reply::from(response).await
+    Reply::from(response).await
 }
 
 #[tokio::test]
@@ -85,12 +88,12 @@ async fn bodies_over_64_kib_are_413_with_and_without_content_length() {
 
     body["padding"] = json!("a".repeat(64 * 1024 - fixed + 1));
     let over = serde_json::to_vec(&body).unwrap();
-    let with_length = common::Reply::from(create(over.clone().into()).await.unwrap()).await;
+    let with_length = Reply::from(create(over.clone().into()).await.unwrap()).await;
     assert_eq!((with_length.status, with_length.code()), (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"));
 
     // Chunked, no Content-Length: the limit holds on the bytes read.
     let chunks: Vec<Result<Vec<u8>, std::io::Error>> = over.chunks(4096).map(|c| Ok(c.to_vec())).collect();
-    let chunked = common::Reply::from(create(reqwest::Body::wrap_stream(stream::iter(chunks))).await.unwrap()).await;
+    let chunked = Reply::from(create(reqwest::Body::wrap_stream(stream::iter(chunks))).await.unwrap()).await;
     assert_eq!(chunked.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(app.get("/chat/chat/", Some(&token)).await.body.as_array().unwrap().len(), 1, "nothing stored from the 413s");
 }
@@ -172,4 +175,64 @@ async fn documented_fields_may_be_absent_but_not_null() {
     let mut body = course_body("t");
     body["id"] = json!(null); // not a field of the body: ignored, as the contract says
     assert_eq!(app.post("/chat/chat/", Some(&token), body).await.status, StatusCode::CREATED);
+}
+
+/// Each `maxLength` in the OpenAPI document is the limit the server's checks apply: every one
+/// documented is listed here with its constant, so a drift on either side fails.
+#[tokio::test]
+async fn every_documented_max_length_is_the_limit_the_checks_apply() {
+    let app = TestApp::spawn().await;
+    let spec = app.get("/api/schema/", None).await.body;
+    let mut documented = BTreeMap::new();
+    for (schema, body) in spec["components"]["schemas"].as_object().unwrap() {
+        for (field, property) in body["properties"].as_object().into_iter().flatten() {
+            if let Some(max) = property["maxLength"].as_u64() {
+                documented.insert(format!("{schema}.{field}"), max as usize);
+            }
+        }
+    }
+    let course = |schema: &str| {
+        [
+            (format!("{schema}.title"), MAX_TITLE_CHARS),
+            (format!("{schema}.datetime"), MAX_DATETIME_CHARS),
+            (format!("{schema}.question"), MAX_QUESTION_CHARS),
+            (format!("{schema}.answer"), MAX_ANSWER_CHARS),
+            (format!("{schema}.place"), fyd_core::course::MAX_PLACE_CHARS),
+        ]
+    };
+    let mut expected: BTreeMap<String, usize> = BTreeMap::from([
+        ("JoinRequest.email".into(), MAX_EMAIL_CHARS),
+        ("JoinRequest.nickname".into(), MAX_NICKNAME_CHARS),
+        ("JoinRequest.password1".into(), MAX_PASSWORD_CHARS),
+        ("LoginRequest.email".into(), MAX_EMAIL_CHARS),
+        ("LoginRequest.password".into(), MAX_PASSWORD_CHARS),
+        ("RecommendRequest.datePlace".into(), fyd_core::course::MAX_PLACE_CHARS),
+    ]);
+    expected.extend(course("CourseContent"));
+    expected.extend(course("Course"));
+    assert_eq!(documented, expected);
+}
+
+/// The CLI calls the paths of `fyd_core::wire::paths`; the server declares its routes in
+/// attributes of their own. Each path the CLI uses must be an operation the server documents.
+#[tokio::test]
+async fn every_path_the_cli_calls_is_a_documented_operation() {
+    let app = TestApp::spawn().await;
+    let spec = app.get("/api/schema/", None).await.body;
+    let called = [
+        paths::JOIN.to_owned(),
+        paths::LOGIN.to_owned(),
+        paths::LOGOUT.to_owned(),
+        paths::TOKEN_REFRESH.to_owned(),
+        paths::ME.to_owned(),
+        paths::COURSES.to_owned(),
+        paths::RECOMMEND.to_owned(),
+        paths::RECOMMEND_STREAM.to_owned(),
+        paths::course(7),
+    ];
+    for path in called {
+        // The document spells paths without the trailing slash, and a course's id as `{id}`.
+        let documented = path.trim_end_matches('/').replace("/7", "/{id}");
+        assert!(spec["paths"][&documented].is_object(), "{path} is not documented as {documented}");
+    }
 }

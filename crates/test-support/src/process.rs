@@ -1,6 +1,5 @@
 //! The real `fyd-server` binary as a child process: started on 127.0.0.1:0, the address read
-//! from its first stdout line, stopped with SIGTERM or killed with SIGKILL.
-#![allow(dead_code)]
+//! from its first stdout line, stopped with SIGTERM or killed with SIGKILL. Unix only.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -12,8 +11,10 @@ pub struct Process {
 }
 
 impl Process {
-    pub fn start(data_dir: &Path, args: &[&str]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_fyd-server"))
+    /// Starts `binary` (the server's tests pass `env!("CARGO_BIN_EXE_fyd-server")`) on
+    /// `data_dir` with extra `args`.
+    pub fn start(binary: &str, data_dir: &Path, args: &[&str]) -> Self {
+        let mut child = Command::new(binary)
             .args(["--bind", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
             .args(args)

@@ -89,8 +89,18 @@ fn timeline(course: &CourseContent, lang: Lang) -> Table {
     table
 }
 
-/// The course's stops: the timeline, then one line per stop with its map link.
+/// The course's stops: the timeline, then one line per stop with its map link (and, for a
+/// meal, the places nearby to eat instead), then what the course wants the couple to know.
 pub fn course(course: &CourseContent, lang: Lang) -> String {
-    let links: Vec<String> = course.stops.iter().map(|s| format!("  {}  {}", s.name, s.map_url)).collect();
-    format!("{}\n{}", timeline(course, lang), links.join("\n"))
+    let mut lines = Vec::new();
+    for stop in &course.stops {
+        lines.push(format!("  {}  {}", stop.name, stop.map_url));
+        if !stop.alternatives.is_empty() {
+            let others: Vec<String> = stop.alternatives.iter().map(|a| format!("{} ({}m)", a.name, a.distance_m)).collect();
+            let label = if lang == Lang::Ko { "근처 다른 곳" } else { "nearby instead" };
+            lines.push(format!("    ↳ {label}: {}", others.join(", ")));
+        }
+    }
+    lines.extend(course.notes.iter().map(|note| format!("※ {note}")));
+    format!("{}\n{}", timeline(course, lang), lines.join("\n"))
 }

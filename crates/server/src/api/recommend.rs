@@ -8,9 +8,9 @@
 
 use std::sync::Arc;
 
+use fyd_core::anchor::UnknownPlace;
 use fyd_core::catalogue::catalogue;
 use fyd_core::course::CourseContent;
-use fyd_core::anchor::UnknownPlace;
 use fyd_core::planner::PlanError;
 use fyd_core::request::{validate_recommend, PlanRequest, RecommendRequest};
 use fyd_core::wire::{RecommendDetail, RecommendResult, StreamEvent};

@@ -67,6 +67,11 @@ pub struct Settings {
     #[arg(skip)]
     pub openai_api_key: Option<Secret>,
 
+    /// Catalogue files of places, areas, spots or cities applied over the built-in catalogue
+    /// (repeat, or `:`-separate in the variable); see docs/catalogue.md.
+    #[arg(long = "places", env = "FYD_PLACES", value_delimiter = ':')]
+    pub places: Vec<PathBuf>,
+
     /// sled page cache in MiB (sled's own default is 1 GiB, far more than fyd needs).
     #[arg(long, env = "FYD_CACHE_MB", default_value_t = 8)]
     pub cache_mb: u64,

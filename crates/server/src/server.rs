@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use fyd_core::catalogue::Catalogue;
 use jiff::SignedDuration;
 use poem::listener::{Acceptor, Listener, TcpListener};
 use tokio::sync::oneshot;
@@ -38,6 +39,10 @@ pub enum StartError {
     Bind { addr: String, source: std::io::Error },
     #[error("invalid setting: {0}")]
     Setting(String),
+    #[error("cannot read the places file {path}: {source}")]
+    PlacesFile { path: PathBuf, source: std::io::Error },
+    #[error("the places file does not read: {0}")]
+    Places(#[from] fyd_core::catalogue::CatalogueError),
 }
 
 /// A server accepting connections, until [`RunningServer::stop`].
@@ -78,15 +83,17 @@ pub async fn spawn(settings: Settings, clock: Arc<dyn Clock>) -> Result<RunningS
     };
     let ttl =
         |d: humantime::Duration| SignedDuration::try_from(*d).map_err(|_| StartError::Setting(format!("token lifetime {d} is too long")));
+    let catalogue = catalogue(&settings.places)?;
     let store: Arc<dyn Store> = Arc::new(SledStore::open(&data_dir.join("db"), settings.cache_mb * 1024 * 1024)?);
     let tokens = TokenIssuer::new(&secret, ttl(settings.access_ttl)?, ttl(settings.refresh_ttl)?);
     let state = Arc::new(AppState {
+        catalogue,
         store: store.clone(),
         sessions: Sessions::new(store.clone(), tokens),
         quota: DailyQuota::new(store.clone(), settings.daily_quota),
         clock,
         throttle: LoginThrottle::new(settings.login_max_failures.max(1), LOGIN_WINDOW),
-        provider: provider(&settings)?,
+        provider: provider(&settings, catalogue)?,
         keep_alive: Duration::from_secs(settings.sse_keep_alive_secs.max(1)),
     });
     let app = crate::api::app(state, &settings.cors_origins);
@@ -113,8 +120,28 @@ pub async fn spawn(settings: Settings, clock: Arc<dyn Clock>) -> Result<RunningS
     Ok(RunningServer { addr, shutdown: Some(shutdown), task })
 }
 
+/// The built-in catalogue, or — with an operator's places files — the built-in one with those
+/// files applied, made once and kept for the life of the process.
+fn catalogue(files: &[PathBuf]) -> Result<&'static Catalogue, StartError> {
+    if files.is_empty() {
+        return Ok(fyd_core::catalogue::catalogue());
+    }
+    let texts = files
+        .iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(path).map_err(|source| StartError::PlacesFile { path: path.clone(), source })?;
+            Ok((path.display().to_string(), text))
+        })
+        .collect::<Result<Vec<_>, StartError>>()?;
+    let named: Vec<(&str, &str)> = texts.iter().map(|(name, text)| (name.as_str(), text.as_str())).collect();
+    let catalogue = Catalogue::load(&named)?;
+    tracing::info!(files = files.len(), places = catalogue.places.len(), areas = catalogue.areas.len(), "operator's places applied");
+    // Every request plans with it until the process ends: one allocation, never freed.
+    Ok(Box::leak(Box::new(catalogue)))
+}
+
 /// The provider `settings` ask for; `auto` is the LLM when a key is configured.
-fn provider(settings: &Settings) -> Result<Arc<dyn Provider>, StartError> {
+fn provider(settings: &Settings, catalogue: &'static Catalogue) -> Result<Arc<dyn Provider>, StartError> {
     let openai = |key: Option<Secret>| -> Result<Arc<dyn Provider>, StartError> {
         let config = OpenAiConfig {
             base_url: settings.openai_base_url.trim_end_matches('/').to_owned(),
@@ -123,10 +150,10 @@ fn provider(settings: &Settings) -> Result<Arc<dyn Provider>, StartError> {
             timeout: Duration::from_secs(settings.openai_timeout_secs.max(1)),
         };
         tracing::info!(base_url = %config.base_url, model = %config.model, "the OpenAI-compatible provider");
-        Ok(Arc::new(OpenAiProvider::new(config).map_err(|err| StartError::Setting(err.to_string()))?))
+        Ok(Arc::new(OpenAiProvider::new(config, catalogue).map_err(|err| StartError::Setting(err.to_string()))?))
     };
     let provider: Arc<dyn Provider> = match (settings.provider, &settings.openai_api_key) {
-        (ProviderKind::Builtin, _) | (ProviderKind::Auto, None) => Arc::new(BuiltinProvider),
+        (ProviderKind::Builtin, _) | (ProviderKind::Auto, None) => Arc::new(BuiltinProvider { catalogue }),
         (ProviderKind::Auto, Some(key)) => openai(Some(key.clone()))?,
         // Local servers (Ollama, llama.cpp) need no key.
         (ProviderKind::Openai, key) => openai(key.clone())?,

@@ -1,9 +1,11 @@
-//! What every handler shares: the store, sessions, the daily quota, the clock, the login
+//! What every handler shares: the catalogue, the store, sessions, the daily quota, the clock, the login
 //! throttle and the recommendation provider. The rules live in their own modules
 //! (`auth::sessions`, `quota`); this is only the bundle handed to `api/`.
 
 use std::sync::Arc;
 use std::time::Duration;
+
+use fyd_core::catalogue::Catalogue;
 
 use crate::auth::sessions::Sessions;
 use crate::auth::throttle::LoginThrottle;
@@ -13,6 +15,8 @@ use crate::quota::DailyQuota;
 use crate::store::Store;
 
 pub struct AppState {
+    /// The catalogue every plan and place lookup uses, for the life of the process.
+    pub catalogue: &'static Catalogue,
     pub store: Arc<dyn Store>,
     pub sessions: Sessions,
     pub quota: DailyQuota,

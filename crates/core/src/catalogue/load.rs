@@ -217,10 +217,10 @@ fn read_file(name: &str, text: &str) -> Result<(Kind, Vec<Record>), CatalogueErr
     let mut rows = reader.records();
     let header = match rows.next() {
         Some(Ok(header)) => header,
-        Some(Err(err)) => return Err(error(err.position().map_or(0, |p| p.line()), err.to_string())),
+        Some(Err(err)) => return Err(error(err.position().map_or(0, |p| line_at(text, p)), err.to_string())),
         None => return Err(error(1, "the file is empty; it needs a header row".into())),
     };
-    let header_line = header.position().map_or(1, |p| p.line());
+    let header_line = header.position().map_or(1, |p| line_at(text, p));
     let columns: Vec<&str> = header.iter().collect();
     let kind = [(CITY_HEADER, Kind::City), (AREA_HEADER, Kind::Area), (SPOT_HEADER, Kind::Spot), (PLACE_HEADER, Kind::Place)]
         .into_iter()
@@ -241,14 +241,24 @@ fn read_file(name: &str, text: &str) -> Result<(Kind, Vec<Record>), CatalogueErr
         })?;
     let mut records = Vec::new();
     for row in rows {
-        let row = row.map_err(|err| error(err.position().map_or(0, |p| p.line()), err.to_string()))?;
-        let line = row.position().map_or(0, |p| p.line());
+        let row = row.map_err(|err| error(err.position().map_or(0, |p| line_at(text, p)), err.to_string()))?;
+        let line = row.position().map_or(0, |p| line_at(text, p));
         if row.len() != columns.len() {
             return Err(error(line, format!("expected {} fields separated by |, found {}", columns.len(), row.len())));
         }
         records.push(Record { file: name.to_owned(), line, fields: row.iter().map(str::to_owned).collect() });
     }
     Ok((kind, records))
+}
+
+/// The line a record is on, counting comment lines too: the `csv` crate's own line count skips
+/// them, and its byte position points at the comments before the record, either of which would
+/// send an editor to the wrong line.
+fn line_at(text: &str, position: &csv::Position) -> u64 {
+    let byte = (position.byte() as usize).min(text.len());
+    let before = text.as_bytes()[..byte].iter().filter(|b| **b == b'\n').count();
+    let skipped = text[byte..].lines().take_while(|line| line.trim().is_empty() || line.trim_start().starts_with('#')).count();
+    (before + skipped) as u64 + 1
 }
 
 fn read_place(record: &Record, area: usize) -> Result<Place, CatalogueError> {
@@ -354,6 +364,8 @@ mod tests {
             let err = place(&bad).unwrap_err();
             assert_eq!((err.file.as_str(), err.line), ("places.csv", 2), "{bad}");
             assert!(err.to_string().contains(says), "{err}");
+            let commented = place(&format!("# a comment\n\n{bad}")).unwrap_err();
+            assert_eq!(commented.line, 4, "comment and blank lines count: {commented}");
         }
     }
 

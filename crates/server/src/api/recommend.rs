@@ -9,7 +9,6 @@
 use std::sync::Arc;
 
 use fyd_core::anchor::UnknownPlace;
-use fyd_core::catalogue::catalogue;
 use fyd_core::course::CourseContent;
 use fyd_core::planner::PlanError;
 use fyd_core::request::{validate_recommend, PlanRequest, RecommendRequest};
@@ -149,7 +148,7 @@ async fn accept(state: &AppState, user: u64, body: Result<RecommendRequest, ApiE
     let standing = state.quota.standing(user, now).await?;
     let body = body.map_err(|err| with_rate_headers(&standing, err))?;
     let request = validate_recommend(&body).map_err(|fields| with_rate_headers(&standing, ApiError::invalid(fields)))?;
-    if let Err(suggestions) = catalogue().resolve(&request.place) {
+    if let Err(suggestions) = state.catalogue.resolve(&request.place) {
         let err = PlanError::UnknownPlace(UnknownPlace { place: request.place, suggestions });
         return Err(with_rate_headers(&standing, plan_error(err)));
     }

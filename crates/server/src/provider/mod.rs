@@ -5,7 +5,7 @@
 pub mod openai;
 
 use async_trait::async_trait;
-use fyd_core::catalogue::catalogue;
+use fyd_core::catalogue::Catalogue;
 use fyd_core::course::CourseContent;
 use fyd_core::planner::{course_content, plan, PlanError};
 use fyd_core::request::PlanRequest;
@@ -41,8 +41,11 @@ pub trait Provider: Send + Sync + 'static {
     }
 }
 
-/// The built-in planner over the catalogue compiled into `fyd-core`.
-pub struct BuiltinProvider;
+/// The built-in planner over the catalogue (the one compiled into `fyd-core`, with any
+/// operator's files applied).
+pub struct BuiltinProvider {
+    pub catalogue: &'static Catalogue,
+}
 
 #[async_trait]
 impl Provider for BuiltinProvider {
@@ -51,6 +54,6 @@ impl Provider for BuiltinProvider {
     }
 
     async fn recommend(&self, request: &PlanRequest) -> Result<CourseContent, ProviderError> {
-        Ok(course_content(catalogue(), &plan(catalogue(), request)?, request))
+        Ok(course_content(self.catalogue, &plan(self.catalogue, request)?, request))
     }
 }

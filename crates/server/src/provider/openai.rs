@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use futures_util::StreamExt;
-use fyd_core::catalogue::catalogue;
+use fyd_core::catalogue::Catalogue;
 use fyd_core::course::CourseContent;
 use fyd_core::llm::{self, Answer, ChatMessage, StopScanner};
 use fyd_core::planner::{course_content, plan};
@@ -40,6 +40,7 @@ pub struct OpenAiConfig {
 pub struct OpenAiProvider {
     http: reqwest::Client,
     config: OpenAiConfig,
+    catalogue: &'static Catalogue,
 }
 
 /// How one upstream call failed.
@@ -50,13 +51,13 @@ enum CallError {
 }
 
 impl OpenAiProvider {
-    pub fn new(config: OpenAiConfig) -> Result<Self, reqwest::Error> {
+    pub fn new(config: OpenAiConfig, catalogue: &'static Catalogue) -> Result<Self, reqwest::Error> {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
             .pool_max_idle_per_host(64)
             .user_agent(concat!("fyd-server/", env!("CARGO_PKG_VERSION")))
             .build()?;
-        Ok(Self { http, config })
+        Ok(Self { http, config, catalogue })
     }
 
     async fn run(&self, request: &PlanRequest, events: Option<&mpsc::Sender<StreamEvent>>) -> Result<CourseContent, ProviderError> {
@@ -73,15 +74,15 @@ impl OpenAiProvider {
         events: Option<&mpsc::Sender<StreamEvent>>,
         deadline: Instant,
     ) -> Result<CourseContent, ProviderError> {
-        let candidates = llm::candidates(catalogue(), request);
-        let mut messages = llm::messages(catalogue(), request, &candidates);
+        let candidates = llm::candidates(self.catalogue, request);
+        let mut messages = llm::messages(self.catalogue, request, &candidates);
         let mut problems = Vec::new();
         // The first answer streams to the client; the repair request (if any) does not.
         for stream in [events, None] {
             let text = self.complete(&messages, stream, request, deadline).await?;
             let outcome = llm::parse_answer(&text)
                 .map_err(|problem| vec![problem])
-                .and_then(|answer: Answer| llm::course_from_answer(catalogue(), &answer, request, self.name(), &self.config.model));
+                .and_then(|answer: Answer| llm::course_from_answer(self.catalogue, &answer, request, self.name(), &self.config.model));
             match outcome {
                 Ok(course) => return Ok(course),
                 Err(found) => {
@@ -93,7 +94,7 @@ impl OpenAiProvider {
             }
         }
         tracing::warn!(?problems, "LLM answers failed twice; using the built-in planner");
-        let mut course = course_content(catalogue(), &plan(catalogue(), request)?, request);
+        let mut course = course_content(self.catalogue, &plan(self.catalogue, request)?, request);
         course.provider = Some(llm::FALLBACK_PROVIDER.to_owned());
         course.model = Some(self.config.model.clone());
         Ok(course)
@@ -220,7 +221,7 @@ impl OpenAiProvider {
                 };
                 let _ = events.send(StreamEvent::delta(text)).await;
                 for stop in scanner.feed(text) {
-                    if let Some(preview) = llm::preview_stop(catalogue(), &stop, request) {
+                    if let Some(preview) = llm::preview_stop(self.catalogue, &stop, request) {
                         let _ = events.send(StreamEvent::stop(&preview)).await;
                     }
                 }

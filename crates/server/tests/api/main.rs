@@ -13,5 +13,6 @@ mod courses;
 mod durability;
 mod hostile;
 mod llm;
+mod places;
 mod protocol;
 mod recommend;

@@ -77,12 +77,20 @@ pub enum PlanError {
     NoCourse { place: String, start: String, end: String },
 }
 
-/// Plans a course with the built-in catalogue.
+/// Plans a course.
 pub fn plan<'a>(catalogue: &'a Catalogue, request: &PlanRequest) -> Result<Plan<'a>, PlanError> {
+    plan_including(catalogue, request, &[])
+}
+
+/// Plans a course that includes `wanted` places wherever the rules allow them (the places a
+/// language model named in prose, say): each is scored as if the couple had named it, and left
+/// out only when it cannot fit — closed then, out of reach, or against a rule.
+pub fn plan_including<'a>(catalogue: &'a Catalogue, request: &PlanRequest, wanted: &[&Place]) -> Result<Plan<'a>, PlanError> {
     let anchor = anchor::resolve(catalogue, request)?;
     let day = Day::new(request.date, request.season);
     let sunset = calendar::sunset(day.reference_date(), anchor.lat, anchor.lon);
     let mut search = Search::new(catalogue, request, anchor, day, sunset);
+    search.wanted = wanted.iter().map(|p| *p as *const Place).collect();
     if request.variant > 0 {
         // Another variant of the same request avoids the default course's places.
         let default = PlanRequest { variant: 0, ..request.clone() };
@@ -220,6 +228,8 @@ struct Search<'a, 'r> {
     candidates: Vec<Candidate<'a>>,
     seed: u64,
     avoid: Vec<*const Place>,
+    /// Places to include where the rules allow.
+    wanted: Vec<*const Place>,
     relaxed: Vec<Rule>,
 }
 
@@ -235,6 +245,7 @@ impl<'a, 'r> Search<'a, 'r> {
             candidates: Vec::new(),
             seed: seed(&anchor.area.id, request),
             avoid: Vec::new(),
+            wanted: Vec::new(),
             relaxed: Vec::new(),
         }
     }
@@ -249,7 +260,8 @@ impl<'a, 'r> Search<'a, 'r> {
                 hours: place.hours.on(self.day),
                 site: self.catalogue.site_of(place),
                 from_anchor: distance_m(self.anchor.position(), place.position()),
-                is_named: self.anchor.place.is_some_and(|named| std::ptr::eq(named, place)),
+                is_named: self.anchor.place.is_some_and(|named| std::ptr::eq(named, place))
+                    || self.wanted.contains(&(place as *const Place)),
                 avoided: self.avoid.contains(&(place as *const Place)),
             })
             .collect();

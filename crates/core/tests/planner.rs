@@ -174,3 +174,21 @@ fn the_answer_is_html_safe() {
     assert!(!content.answer.contains('<') && !content.answer.contains('>'), "{}", content.answer);
     assert!(content.answer.contains("다음 장소까지"));
 }
+
+#[test]
+fn wanted_places_are_included_where_the_rules_allow() {
+    let req = validate_recommend(&request("성수", "fall", "14:00", "21:00", "walk")).unwrap();
+    let catalogue = catalogue();
+    let wanted: Vec<_> = ["서울숲", "응봉산 팔각정"].iter().map(|n| catalogue.find_place(n).unwrap()).collect();
+    let planned = fyd_core::planner::plan_including(catalogue, &req, &wanted).unwrap();
+    let content = course_content(catalogue, &planned, &req);
+    assert!(problems(catalogue, &content, &req).is_empty());
+    for place in &wanted {
+        assert!(content.stops.iter().any(|s| s.name == place.ko), "{} is missing: {:?}", place.ko, stops(&content));
+    }
+    // A wanted place that cannot fit (a bar on a car date) is left out, not forced in.
+    let by_car = validate_recommend(&request("홍대", "fall", "18:00", "23:00", "myCar")).unwrap();
+    let bar = catalogue.places.iter().find(|p| p.category == fyd_core::catalogue::Category::Bar).unwrap();
+    let planned = fyd_core::planner::plan_including(catalogue, &by_car, &[bar]).unwrap();
+    assert!(planned.stops.iter().all(|s| !std::ptr::eq(s.place, bar)));
+}

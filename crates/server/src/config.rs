@@ -53,6 +53,13 @@ pub struct Settings {
     #[arg(long, env = "FYD_OPENAI_TIMEOUT_SECS", default_value_t = 60)]
     pub openai_timeout_secs: u64,
 
+    /// What a couple gets when the LLM gives no usable course in time (it failed, broke off,
+    /// or is too slow): `builtin`, the built-in planner's course (counted, marked
+    /// `builtin-fallback` or, around the places the LLM named, `openai+planner`), answered
+    /// before the deadline; `error`, 502 or 504 (not counted).
+    #[arg(long, env = "FYD_OPENAI_FALLBACK", value_enum, default_value_t = OpenAiFallback::Builtin)]
+    pub openai_fallback: OpenAiFallback,
+
     /// Seconds between keep-alive comments on streamed recommendations (proxies cut idle
     /// connections, often at 60 s).
     #[arg(long, env = "FYD_SSE_KEEP_ALIVE_SECS", default_value_t = 15)]
@@ -104,6 +111,13 @@ pub enum ProviderKind {
     Auto,
     Builtin,
     Openai,
+}
+
+/// See [`Settings::openai_fallback`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OpenAiFallback {
+    Builtin,
+    Error,
 }
 
 /// A secret (API key, signing key) that `Debug` and logs never show.

@@ -529,3 +529,16 @@ async fn twelve_couples_on_a_two_second_prose_upstream_are_all_answered_within_t
         assert_eq!(app.remaining(token).await, 4, "each charged once");
     }
 }
+
+#[tokio::test]
+async fn the_fallback_reason_is_documented_with_its_values() {
+    let app = TestApp::spawn().await;
+    let spec = app.get("/api/schema/", None).await.body;
+    let schemas = &spec["components"]["schemas"];
+    let field = &schemas["RecommendDetail"]["properties"]["fallback_reason"];
+    let reference = field["$ref"].as_str().or_else(|| field["allOf"][0]["$ref"].as_str()).unwrap_or_else(|| panic!("{field}"));
+    let reason = &schemas[reference.rsplit('/').next().unwrap()];
+    assert_eq!(reason["enum"], json!(["prose_answer", "invalid_answer", "timeout", "upstream_error"]), "{reason}");
+    let required = schemas["RecommendDetail"]["required"].as_array().unwrap();
+    assert!(!required.contains(&json!("fallback_reason")), "optional");
+}

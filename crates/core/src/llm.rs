@@ -348,7 +348,12 @@ pub struct PlannedAround<'c> {
 
 /// The built-in planner's course including the `named` places wherever the rules allow
 /// ([`plan_including`]); the ones it cannot fit are left out.
-pub fn plan_around<'c>(catalogue: &'c Catalogue, request: &PlanRequest, named: &[&'c Place], model: &str) -> Result<PlannedAround<'c>, PlanError> {
+pub fn plan_around<'c>(
+    catalogue: &'c Catalogue,
+    request: &PlanRequest,
+    named: &[&'c Place],
+    model: &str,
+) -> Result<PlannedAround<'c>, PlanError> {
     let plan = plan_including(catalogue, request, named)?;
     let kept: Vec<&Place> = named.iter().copied().filter(|p| plan.stops.iter().any(|s| std::ptr::eq(s.place, *p))).collect();
     let mut course = course_content(catalogue, &plan, request);

@@ -144,3 +144,20 @@ impl std::fmt::Debug for Secret {
 pub fn secret_from_env(names: &[&str]) -> Option<Secret> {
     names.iter().find_map(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()).map(Secret::new))
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn the_fallback_defaults_to_the_built_in_planner_and_has_its_flag_and_variable() {
+        assert_eq!(Settings::parse_from(["fyd-server"]).openai_fallback, OpenAiFallback::Builtin);
+        assert_eq!(Settings::parse_from(["fyd-server", "--openai-fallback", "error"]).openai_fallback, OpenAiFallback::Error);
+        assert!(Settings::try_parse_from(["fyd-server", "--openai-fallback", "never"]).is_err());
+        let command = Settings::command();
+        let argument = command.get_arguments().find(|a| a.get_id() == "openai_fallback").unwrap();
+        assert_eq!(argument.get_env().and_then(|v| v.to_str()), Some("FYD_OPENAI_FALLBACK"));
+    }
+}

@@ -122,7 +122,7 @@ async fn recommend_stream(
     events: mpsc::Sender<StreamEvent>,
 ) -> Result<Recommendation, ProviderError> {
     let task = tokio::spawn(async move { provider.recommend_stream(&request, &events).await });
-    task.await.unwrap_or_else(|_| Err(ProviderError::Panicked))
+    task.await.unwrap_or(Err(ProviderError::Panicked))
 }
 
 /// The `X-RateLimit-*` headers for a standing (none when there is no daily limit).

@@ -306,7 +306,9 @@ impl OpenAiProvider {
         loop {
             let chunk = match bytes.next().await {
                 Some(Ok(chunk)) => chunk,
-                Some(Err(err)) if !received_any => return Err(CallError::Retryable(format!("the LLM stream failed: {}", without_url(err)), None)),
+                Some(Err(err)) if !received_any => {
+                    return Err(CallError::Retryable(format!("the LLM stream failed: {}", without_url(err)), None))
+                }
                 Some(Err(err)) => return Err(CallError::Fatal(format!("the LLM stream broke off: {}", without_url(err)))),
                 None => return Err(CallError::Fatal("the LLM stream ended without [DONE]".into())),
             };

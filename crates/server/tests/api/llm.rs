@@ -516,7 +516,8 @@ async fn twelve_couples_on_a_two_second_prose_upstream_are_all_answered_within_t
             (status, body, started.elapsed())
         })
     });
-    let replies: Vec<(StatusCode, Value, Duration)> = futures_util::future::join_all(requests).await.into_iter().map(Result::unwrap).collect();
+    let replies: Vec<(StatusCode, Value, Duration)> =
+        futures_util::future::join_all(requests).await.into_iter().map(Result::unwrap).collect();
     let slowest = replies.iter().map(|(_, _, elapsed)| *elapsed).max().unwrap();
     println!("12 couples on a 2 s prose upstream: the slowest answered in {slowest:?}");
     for (status, body, _) in &replies {

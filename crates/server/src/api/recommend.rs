@@ -118,7 +118,7 @@ impl RecommendApi {
 /// ends the stream with `error` (and gives the quota unit back) rather than cutting it off.
 async fn recommend_stream(
     provider: Arc<dyn Provider>,
-    request: fyd_core::request::PlanRequest,
+    request: PlanRequest,
     events: mpsc::Sender<StreamEvent>,
 ) -> Result<Recommendation, ProviderError> {
     let task = tokio::spawn(async move { provider.recommend_stream(&request, &events).await });
@@ -243,7 +243,6 @@ fn plan_error(err: PlanError) -> ApiError {
 #[cfg(test)]
 mod tests {
     use async_trait::async_trait;
-    use fyd_core::request::{validate_recommend, PlanRequest, RecommendRequest};
 
     use super::*;
 

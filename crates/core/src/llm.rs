@@ -4,17 +4,21 @@
 //!
 //! The model only chooses places (by catalogue id) and times. Coordinates, legs, map links and
 //! the text come from the catalogue, so a model cannot invent a place or a map pin.
+//!
+//! An answer that is not the JSON asked for (prose, or whatever a model said before time ran
+//! out) still counts for what it names: [`named_places`] finds the candidate places in free
+//! text, and [`plan_around`] has the built-in planner include them wherever the rules allow.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::anchor;
 use crate::calendar::{self, Day};
-use crate::catalogue::{Catalogue, Place};
+use crate::catalogue::{key, Catalogue, Place};
 use crate::check;
 use crate::course::{hhmm, minutes_in_window, CourseContent};
 use crate::geo;
-use crate::planner::{meal_alternatives, pool, PlannedStop};
+use crate::planner::{course_content, meal_alternatives, plan_including, pool, PlanError, PlannedStop};
 use crate::render::{build_course, question, season_name, Visit};
 use crate::request::{Lang, PlanRequest};
 use crate::rules::{self, Needs};
@@ -23,6 +27,12 @@ use crate::rules::{self, Needs};
 pub const MAX_CANDIDATES: usize = 60;
 /// `provider` of a course that fell back to the built-in planner after the model failed.
 pub const FALLBACK_PROVIDER: &str = "builtin-fallback";
+/// `provider` of a course the built-in planner made around places the model named.
+pub const PLANNER_PROVIDER: &str = "openai+planner";
+/// Names shorter than this many letters and digits are not looked for in free text: Korean
+/// names of one syllable, Latin names under five letters ("P.ARK" would be every "park").
+const MIN_HANGUL_NAME: usize = 2;
+const MIN_LATIN_NAME: usize = 5;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChatMessage {
@@ -258,6 +268,100 @@ pub fn course_from_answer(
     }
 }
 
+/// The candidate places a free-text answer names, in the order it first names them. Names are
+/// the Korean and English names, aliases and ids, compared as [`key`]s (case, spaces and
+/// punctuation ignored), so "서울숲을", "seoul  forest" and `"seoul-forest"` all name 서울숲.
+/// Where names overlap the longest wins ("서울숲 아틀리에길" is not also 서울숲); a name that
+/// begins or ends with a Latin letter or digit must not run on into a Latin word of the text
+/// ("Mijin" is not in "Mijinsky"), while Korean particles may follow any name ("서울숲에서").
+pub fn named_places<'c>(text: &str, candidates: &[&'c Place]) -> Vec<&'c Place> {
+    let chars: Vec<char> = text.chars().collect();
+    // The text as one key, and for each of its bytes the character of `chars` it came from.
+    let mut folded = String::new();
+    let mut origin = Vec::new();
+    for (i, c) in chars.iter().enumerate().filter(|(_, c)| c.is_alphanumeric()) {
+        for lower in c.to_lowercase() {
+            folded.push(lower);
+            origin.extend(std::iter::repeat_n(i, lower.len_utf8()));
+        }
+    }
+    let mut names: Vec<(String, usize)> = candidates
+        .iter()
+        .enumerate()
+        .flat_map(|(i, p)| [&p.id, &p.ko, &p.en].into_iter().chain(&p.aliases).map(move |name| (key(name), i)))
+        .filter(|(name, _)| long_enough(name))
+        .collect();
+    names.sort_by_key(|(name, _)| std::cmp::Reverse(name.chars().count()));
+    let mut claimed = vec![false; folded.len()];
+    let mut found: Vec<(usize, usize)> = Vec::new();
+    for (name, candidate) in &names {
+        for (at, _) in folded.match_indices(name.as_str()) {
+            let span = at..at + name.len();
+            let (first, last) = (origin[at], origin[span.end - 1]);
+            if claimed[span.clone()].contains(&true) || !stands_alone(&chars, first, last, name) {
+                continue;
+            }
+            claimed[span].fill(true);
+            found.push((first, *candidate));
+        }
+    }
+    found.sort_unstable();
+    let mut places: Vec<&Place> = Vec::new();
+    for (_, candidate) in found {
+        if !places.iter().any(|p| std::ptr::eq(*p, candidates[candidate])) {
+            places.push(candidates[candidate]);
+        }
+    }
+    places
+}
+
+fn is_latin(c: char) -> bool {
+    c.is_alphanumeric() && (c.is_ascii() || ('\u{00C0}'..='\u{024F}').contains(&c))
+}
+
+fn long_enough(name: &str) -> bool {
+    let letters = name.chars().count();
+    if name.chars().all(is_latin) {
+        letters >= MIN_LATIN_NAME
+    } else {
+        letters >= MIN_HANGUL_NAME
+    }
+}
+
+/// Whether a name found at characters `first..=last` of the text is not part of a longer
+/// Latin word there.
+fn stands_alone(chars: &[char], first: usize, last: usize, name: &str) -> bool {
+    let runs_on_before = name.starts_with(is_latin) && first.checked_sub(1).is_some_and(|i| is_latin(chars[i]));
+    let runs_on_after = name.ends_with(is_latin) && chars.get(last + 1).copied().is_some_and(is_latin);
+    !runs_on_before && !runs_on_after
+}
+
+/// A course of the built-in planner around places a model named.
+#[derive(Debug, Clone)]
+pub struct PlannedAround<'c> {
+    /// Marked [`PLANNER_PROVIDER`] when it keeps a named place, else [`FALLBACK_PROVIDER`];
+    /// `model` says which model was asked.
+    pub course: CourseContent,
+    /// The named places the course includes, in the order they were named.
+    pub kept: Vec<&'c Place>,
+}
+
+/// The built-in planner's course including the `named` places wherever the rules allow
+/// ([`plan_including`]); the ones it cannot fit are left out.
+pub fn plan_around<'c>(
+    catalogue: &'c Catalogue,
+    request: &PlanRequest,
+    named: &[&'c Place],
+    model: &str,
+) -> Result<PlannedAround<'c>, PlanError> {
+    let plan = plan_including(catalogue, request, named)?;
+    let kept: Vec<&Place> = named.iter().copied().filter(|p| plan.stops.iter().any(|s| std::ptr::eq(s.place, *p))).collect();
+    let mut course = course_content(catalogue, &plan, request);
+    course.provider = Some(if kept.is_empty() { FALLBACK_PROVIDER } else { PLANNER_PROVIDER }.to_owned());
+    course.model = Some(model.to_owned());
+    Ok(PlannedAround { course, kept })
+}
+
 /// Finds each stop object as soon as its closing brace streams in, so a stop can be shown
 /// before the model has finished. Feed text chunks; get the stops completed by each chunk.
 #[derive(Debug, Default)]
@@ -404,12 +508,83 @@ mod tests {
         assert!(seen.len() <= expected.len());
     }
 
+    fn ids(places: &[&Place]) -> Vec<String> {
+        places.iter().map(|p| p.id.clone()).collect()
+    }
+
+    #[test]
+    fn prose_names_candidates_in_the_order_it_names_them() {
+        let found = candidates(catalogue(), &request());
+        let prose = "성수라면 서울숲을 걷고 어니언 성수에서 빵을 먹은 뒤, 저녁엔 성수족발이 좋아요. 서울숲은 가을이 예뻐요.";
+        assert_eq!(ids(&named_places(prose, &found)), ["seoul-forest", "onion-seongsu", "seongsu-jokbal"]);
+        let english = "Walk in SEOUL forest, then coffee at Onion Seongsu; D Museum if it rains.";
+        assert_eq!(ids(&named_places(english, &found)), ["seoul-forest", "onion-seongsu", "dmuseum"]);
+    }
+
+    #[test]
+    fn the_longest_name_wins_and_latin_names_stand_alone() {
+        let found = candidates(catalogue(), &request());
+        assert_eq!(ids(&named_places("서울숲 아틀리에길을 걸어요", &found)), ["atelier-gil"]);
+        assert_eq!(ids(&named_places("센터커피 서울숲점에서 커피", &found)), ["center-coffee-seoul-forest"]);
+        assert!(named_places("the Seoul Forestry Museum", &found).is_empty());
+        assert_eq!(ids(&named_places("Seoul Forest에서 산책", &found)), ["seoul-forest"]);
+    }
+
+    #[test]
+    fn ids_in_a_broken_off_json_answer_count_and_a_cut_id_does_not() {
+        let found = candidates(catalogue(), &request());
+        let partial = r#"{"stops":[{"place_id":"seoul-forest","arrive":"14:00","leave":"15:10","note":"…"},{"place_id":"dmus"#;
+        assert_eq!(ids(&named_places(partial, &found)), ["seoul-forest"]);
+    }
+
+    #[test]
+    fn only_candidates_and_only_names_long_enough_are_found() {
+        let found = candidates(catalogue(), &request());
+        assert!(named_places("해운대 해수욕장과 광안리", &found).is_empty(), "not near 성수");
+        let park = catalogue().place("p-ark").unwrap();
+        assert_eq!(park.en, "P.ARK");
+        assert!(named_places("a park by the sea, P.ARK", &[park]).is_empty(), "four Latin letters are too few");
+        assert_eq!(ids(&named_places("피아크에서 커피", &[park])), ["p-ark"]);
+    }
+
+    #[test]
+    fn the_planner_keeps_what_fits_and_says_so() {
+        let req = request();
+        let found = candidates(catalogue(), &req);
+        let named = named_places("서울숲을 걷고 저녁은 성수족발", &found);
+        let planned = plan_around(catalogue(), &req, &named, "test-model").unwrap();
+        assert_eq!(ids(&planned.kept), ["seoul-forest", "seongsu-jokbal"]);
+        assert_eq!((planned.course.provider.as_deref(), planned.course.model.as_deref()), (Some(PLANNER_PROVIDER), Some("test-model")));
+        assert!(check::problems(catalogue(), &planned.course, &req).is_empty());
+        let nothing = plan_around(catalogue(), &req, &[], "test-model").unwrap();
+        assert!(nothing.kept.is_empty());
+        assert_eq!(nothing.course.provider.as_deref(), Some(FALLBACK_PROVIDER));
+    }
+
     proptest! {
         #[test]
         fn reading_answers_never_panics(text in "\\PC{0,200}") {
             let _ = parse_answer(&text);
             let mut scanner = StopScanner::default();
             let _ = scanner.feed(&text);
+            let found = candidates(catalogue(), &request());
+            let named = named_places(&text, &found);
+            prop_assert!(named.iter().all(|p| found.iter().any(|c| std::ptr::eq(*c, *p))));
+        }
+
+        #[test]
+        fn a_candidate_named_in_a_sentence_is_found(
+            index in 0usize..MAX_CANDIDATES,
+            before in prop::sample::select(vec!["", " ", "오늘은 ", "Then ", "(", "1. "]),
+            after in prop::sample::select(vec!["", "을", "에서 ", "은요. ", "!", ")", " and"]),
+            english in any::<bool>(),
+        ) {
+            let found = candidates(catalogue(), &request());
+            let place = found[index % found.len()];
+            let name = if english { &place.en } else { &place.ko };
+            prop_assume!(long_enough(&key(name)));
+            let named = named_places(&format!("{before}{name}{after}"), &found);
+            prop_assert!(named.iter().any(|p| key(&p.ko) == key(&place.ko) || key(&p.en) == key(&place.en)), "{name}: {:?}", ids(&named));
         }
 
         #[test]

@@ -187,6 +187,39 @@ pub struct RecommendDetail {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", oai(skip_serializing_if_is_none))]
     pub id: Option<u64>,
+    /// Why the course is not an LLM's own answer, when an LLM was asked and `course.provider`
+    /// is `openai+planner` (the built-in planner around the places the LLM named) or
+    /// `builtin-fallback` (the built-in planner alone). Absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", oai(skip_serializing_if_is_none))]
+    pub fallback_reason: Option<FallbackReason>,
+}
+
+/// Why a recommendation is not an LLM's own course (see docs/llm.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Enum), oai(rename_all = "snake_case"))]
+pub enum FallbackReason {
+    /// The LLM answered in prose, not the JSON asked for.
+    ProseAnswer,
+    /// The LLM's answers broke the rules, the repaired one too.
+    InvalidAnswer,
+    /// The LLM had no usable answer within its share of the deadline.
+    Timeout,
+    /// The LLM server failed: error statuses after retries, no connection, a stream that broke off.
+    UpstreamError,
+}
+
+impl FallbackReason {
+    /// The reason as it is written on the wire, for logs.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::ProseAnswer => "prose_answer",
+            Self::InvalidAnswer => "invalid_answer",
+            Self::Timeout => "timeout",
+            Self::UpstreamError => "upstream_error",
+        }
+    }
 }
 
 /// One server-sent event of `POST /chat/chatbot/stream/`: `event` is `stop` (a [`Stop`] as soon
@@ -216,5 +249,18 @@ impl StreamEvent {
 
     pub fn error(body: &ErrorBody) -> Self {
         Self { event: "error".into(), data: serde_json::to_value(body).expect("errors serialise") }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FallbackReason;
+
+    #[test]
+    fn fallback_reasons_are_logged_as_they_are_written_on_the_wire() {
+        use FallbackReason::*;
+        for reason in [ProseAnswer, InvalidAnswer, Timeout, UpstreamError] {
+            assert_eq!(serde_json::to_value(reason).unwrap(), reason.code());
+        }
     }
 }

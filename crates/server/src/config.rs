@@ -53,6 +53,13 @@ pub struct Settings {
     #[arg(long, env = "FYD_OPENAI_TIMEOUT_SECS", default_value_t = 60)]
     pub openai_timeout_secs: u64,
 
+    /// What a couple gets when the LLM gives no usable course in time (it failed, broke off,
+    /// or is too slow): `builtin`, the built-in planner's course (counted, marked
+    /// `builtin-fallback` or, around the places the LLM named, `openai+planner`), answered
+    /// before the deadline; `error`, 502 or 504 (not counted).
+    #[arg(long, env = "FYD_OPENAI_FALLBACK", value_enum, default_value_t = OpenAiFallback::Builtin)]
+    pub openai_fallback: OpenAiFallback,
+
     /// Seconds between keep-alive comments on streamed recommendations (proxies cut idle
     /// connections, often at 60 s).
     #[arg(long, env = "FYD_SSE_KEEP_ALIVE_SECS", default_value_t = 15)]
@@ -106,6 +113,13 @@ pub enum ProviderKind {
     Openai,
 }
 
+/// See [`Settings::openai_fallback`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OpenAiFallback {
+    Builtin,
+    Error,
+}
+
 /// A secret (API key, signing key) that `Debug` and logs never show.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
@@ -129,4 +143,21 @@ impl std::fmt::Debug for Secret {
 /// A non-empty environment variable as a secret.
 pub fn secret_from_env(names: &[&str]) -> Option<Secret> {
     names.iter().find_map(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()).map(Secret::new))
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn the_fallback_defaults_to_the_built_in_planner_and_has_its_flag_and_variable() {
+        assert_eq!(Settings::parse_from(["fyd-server"]).openai_fallback, OpenAiFallback::Builtin);
+        assert_eq!(Settings::parse_from(["fyd-server", "--openai-fallback", "error"]).openai_fallback, OpenAiFallback::Error);
+        assert!(Settings::try_parse_from(["fyd-server", "--openai-fallback", "never"]).is_err());
+        let command = Settings::command();
+        let argument = command.get_arguments().find(|a| a.get_id() == "openai_fallback").unwrap();
+        assert_eq!(argument.get_env().and_then(|v| v.to_str()), Some("FYD_OPENAI_FALLBACK"));
+    }
 }

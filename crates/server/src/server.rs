@@ -148,8 +148,9 @@ fn provider(settings: &Settings, catalogue: &'static Catalogue) -> Result<Arc<dy
             api_key: key,
             model: settings.openai_model.clone(),
             timeout: Duration::from_secs(settings.openai_timeout_secs.max(1)),
+            fallback: settings.openai_fallback,
         };
-        tracing::info!(base_url = %config.base_url, model = %config.model, "the OpenAI-compatible provider");
+        tracing::info!(base_url = %config.base_url, model = %config.model, fallback = ?config.fallback, "the OpenAI-compatible provider");
         Ok(Arc::new(OpenAiProvider::new(config, catalogue).map_err(|err| StartError::Setting(err.to_string()))?))
     };
     let provider: Arc<dyn Provider> = match (settings.provider, &settings.openai_api_key) {

@@ -9,7 +9,6 @@
 use std::sync::Arc;
 
 use fyd_core::anchor::UnknownPlace;
-use fyd_core::course::CourseContent;
 use fyd_core::planner::PlanError;
 use fyd_core::request::{validate_recommend, PlanRequest, RecommendRequest};
 use fyd_core::wire::{RecommendDetail, RecommendResult, StreamEvent};
@@ -26,7 +25,7 @@ use super::error::{error_set, ApiError, Failure};
 use super::json::{Json, Parsed};
 use super::ApiTags;
 use crate::clock::iso_seoul;
-use crate::provider::ProviderError;
+use crate::provider::{Provider, ProviderError, Recommendation};
 use crate::quota::{Allowance, QuotaError, Reservation, Standing};
 use crate::state::AppState;
 
@@ -53,8 +52,9 @@ pub enum RecommendResponse {
 #[derive(ApiResponse)]
 pub enum StreamResponse {
     /// Server-sent events: `stop` (a Stop, as soon as known), `delta` (`{"text"}` from an
-    /// LLM), then `done` (the same detail as the plain endpoint) or `error` (`{detail, code}`;
-    /// nothing is charged). A keep-alive comment comes at least every 15 s.
+    /// LLM), then always one last event: `done` (the same detail as the plain endpoint) or
+    /// `error` (`{detail, code}`; nothing is charged). A keep-alive comment comes at least
+    /// every 15 s.
     #[oai(status = 200)]
     Ok(
         EventStream<ReceiverStream<StreamEvent>>,
@@ -100,7 +100,7 @@ impl RecommendApi {
         let (events, receiver) = mpsc::channel(64);
         let state = self.state.clone();
         tokio::spawn(async move {
-            let outcome = state.provider.recommend_stream(&accepted.request, &events).await;
+            let outcome = recommend_stream(state.provider.clone(), accepted.request.clone(), events.clone()).await;
             let last = match finish(&state, accepted, outcome).await {
                 Ok(detail) => StreamEvent::done(&detail),
                 Err(err) => StreamEvent::error(&err.body()),
@@ -112,6 +112,17 @@ impl RecommendApi {
             .to_event(|e: StreamEvent| Event::message(e.data.to_string()).event_type(e.event));
         Ok(StreamResponse::Ok(stream, limit, remaining, reset))
     }
+}
+
+/// The provider's streamed recommendation, run as a task of its own so that even a panic in it
+/// ends the stream with `error` (and gives the quota unit back) rather than cutting it off.
+async fn recommend_stream(
+    provider: Arc<dyn Provider>,
+    request: PlanRequest,
+    events: mpsc::Sender<StreamEvent>,
+) -> Result<Recommendation, ProviderError> {
+    let task = tokio::spawn(async move { provider.recommend_stream(&request, &events).await });
+    task.await.unwrap_or(Err(ProviderError::Panicked))
 }
 
 /// The `X-RateLimit-*` headers for a standing (none when there is no daily limit).
@@ -162,22 +173,29 @@ async fn accept(state: &AppState, user: u64, body: Result<RecommendRequest, ApiE
     Ok(Accepted { user, request, save: body.save == Some(true), reservation })
 }
 
-/// Saves the course when asked; on any failure gives the quota unit back.
-async fn finish(state: &AppState, accepted: Accepted, outcome: Result<CourseContent, ProviderError>) -> Result<RecommendDetail, ApiError> {
+/// Saves the course when asked; on any failure gives the quota unit back. A course is a
+/// success, charged once, whoever planned it (a fallback course included).
+async fn finish(state: &AppState, accepted: Accepted, outcome: Result<Recommendation, ProviderError>) -> Result<RecommendDetail, ApiError> {
     let saved = match outcome {
-        Ok(course) if accepted.save => state
+        Ok(Recommendation { course, fallback_reason }) if accepted.save => state
             .store
             .create_course(accepted.user, iso_seoul(state.clock.now()), course.clone())
             .await
-            .map(|saved| (course, Some(saved.id)))
+            .map(|saved| (course, fallback_reason, Some(saved.id)))
             .map_err(ApiError::from),
-        Ok(course) => Ok((course, None)),
+        Ok(Recommendation { course, fallback_reason }) => Ok((course, fallback_reason, None)),
         Err(err) => Err(provider_error(err)),
     };
     match saved {
-        Ok((course, id)) => {
-            tracing::info!(user = accepted.user, provider = course.provider.as_deref().unwrap_or("?"), saved = id.is_some(), "recommended");
-            Ok(RecommendDetail { question: course.question.clone(), answer: course.answer.clone(), course, id })
+        Ok((course, fallback_reason, id)) => {
+            tracing::info!(
+                user = accepted.user,
+                provider = course.provider.as_deref().unwrap_or("?"),
+                fallback_reason = fallback_reason.map(|r| r.code()),
+                saved = id.is_some(),
+                "recommended"
+            );
+            Ok(RecommendDetail { question: course.question.clone(), answer: course.answer.clone(), course, id, fallback_reason })
         }
         Err(err) => Err(with_rate_headers(&state.quota.release(accepted.reservation).await, err)),
     }
@@ -195,6 +213,7 @@ fn provider_error(err: ProviderError) -> ApiError {
             "upstream_timeout",
             "The recommendation service did not answer in time; please try again.",
         ),
+        ProviderError::Panicked => ApiError::internal(),
     }
 }
 
@@ -218,5 +237,42 @@ fn plan_error(err: PlanError) -> ApiError {
             api_error.fields = Some(FieldErrors::single("dateStart", message));
             api_error
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use async_trait::async_trait;
+
+    use super::*;
+
+    struct Panics;
+
+    #[async_trait]
+    impl Provider for Panics {
+        fn name(&self) -> &'static str {
+            "panics"
+        }
+
+        async fn recommend(&self, _: &PlanRequest) -> Result<Recommendation, ProviderError> {
+            panic!("a provider bug")
+        }
+    }
+
+    #[tokio::test]
+    async fn a_provider_that_panics_ends_the_stream_with_an_internal_error() {
+        let body = RecommendRequest {
+            date_place: "성수".into(),
+            date_season: Some("fall".into()),
+            date_start: "14:00".into(),
+            date_end: "21:00".into(),
+            date_transport: "walk".into(),
+            ..Default::default()
+        };
+        let (events, _receiver) = mpsc::channel(1);
+        let outcome = recommend_stream(Arc::new(Panics), validate_recommend(&body).unwrap(), events).await;
+        assert_eq!(outcome, Err(ProviderError::Panicked));
+        let err = provider_error(ProviderError::Panicked);
+        assert_eq!((err.status, err.code), (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"));
     }
 }

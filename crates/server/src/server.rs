@@ -48,7 +48,7 @@ pub enum StartError {
     PlacesFile { path: PathBuf, source: std::io::Error },
     #[error("the places file does not read: {0}")]
     Places(#[from] fyd_core::catalogue::CatalogueError),
-    #[error("HTTPS: {0}")]
+    #[error(transparent)]
     Tls(#[from] TlsError),
 }
 

@@ -75,6 +75,10 @@ pub struct Settings {
     #[arg(long, env = "FYD_TLS_KEY", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
 
+    /// Seconds between looks at `--tls-cert`/`--tls-key` for a change; 0 = reload on SIGHUP only.
+    #[arg(long, env = "FYD_TLS_WATCH_SECS", default_value_t = 2)]
+    pub tls_watch_secs: u64,
+
     /// Serve HTTPS with a certificate for these domains from an ACME CA (Let's Encrypt by
     /// default), kept in the data dir and renewed before it expires (repeat, or comma-separate).
     /// The CA checks each domain with TLS-ALPN-01 on port 443, so `--bind` must be reachable there.

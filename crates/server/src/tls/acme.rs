@@ -237,7 +237,10 @@ fn challenge_certificate(domain: &str, digest: &[u8]) -> Result<CertifiedKey, Or
     params.custom_extensions = vec![rcgen::CustomExtension::new_acme_identifier(digest)];
     let cert = params.self_signed(&key).map_err(failed)?;
     let private = PrivateKeyDer::Pkcs8(key.serialize_der().into());
-    CertifiedKey::from_der(vec![cert.der().clone()], private, &provider()).map_err(|err| OrderError::Challenge(err.to_string()))
+    // Not `CertifiedKey::from_der`: its key check parses the certificate with webpki, which
+    // refuses the critical acmeIdentifier extension this certificate must carry.
+    let signer = provider().key_provider.load_private_key(private).map_err(|err| OrderError::Challenge(err.to_string()))?;
+    Ok(CertifiedKey::new(vec![cert.der().clone()], signer))
 }
 
 /// A domain the CA can validate with TLS-ALPN-01: a DNS name, lower-cased; no wildcard (those
@@ -276,6 +279,24 @@ mod tests {
         for bad in ["", "*.example.com", "127.0.0.1", "::1", "https://example.com", "example.com:443", "a..b", "exa mple.com"] {
             assert!(check_domain(bad).is_err(), "{bad:?} accepted");
         }
+    }
+
+    #[test]
+    fn a_certificate_is_renewed_with_a_third_of_its_life_left_or_at_once_when_it_misses_a_domain() {
+        let dir = tempfile::tempdir().unwrap();
+        let domains = ["fyd.example.com".to_owned(), "api.fyd.example.com".to_owned()];
+        let mut acme = Acme::open(&domains, "https://ca.example/dir", &[], None, dir.path(), Arc::default()).unwrap();
+        let now = Timestamp::now();
+        assert!(acme.renew_at() <= now, "no certificate: order at once");
+
+        let not_before: Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
+        let not_after = not_before + SignedDuration::from_hours(90 * 24);
+        let names = domains.to_vec();
+        acme.current = Some(CertInfo { names, not_before, not_after });
+        assert_eq!(acme.renew_at(), not_after - SignedDuration::from_hours(30 * 24));
+
+        acme.current = Some(CertInfo { names: vec!["fyd.example.com".into()], not_before, not_after });
+        assert!(acme.renew_at() <= Timestamp::now(), "a domain was added: order at once");
     }
 
     #[test]

@@ -16,9 +16,6 @@ use tokio::task::JoinHandle;
 
 use super::{provider, CertInfo, Certificates, TlsError};
 
-/// How often the files are checked for a change.
-const POLL: Duration = Duration::from_secs(1);
-
 /// What identifies one version of a file on disk.
 type Stamp = Option<(SystemTime, u64, u64)>;
 
@@ -59,11 +56,11 @@ impl CertFiles {
         }
     }
 
-    /// Reloads whenever either file changes, until the task is aborted.
-    pub fn watch(self: Arc<Self>) -> JoinHandle<()> {
+    /// Reloads whenever either file changes, looking every `every`, until the task is aborted.
+    pub fn watch(self: Arc<Self>, every: Duration) -> JoinHandle<()> {
         tokio::spawn(async move {
             loop {
-                tokio::time::sleep(POLL).await;
+                tokio::time::sleep(every).await;
                 let now = (stamp(&self.cert), stamp(&self.key));
                 if now != *self.read.lock().unwrap_or_else(PoisonError::into_inner) {
                     self.reload_logged();

@@ -84,8 +84,11 @@ impl Https {
             (None, None) if !acme => Ok(None),
             (Some(cert), Some(key)) if !acme => {
                 let files = Arc::new(CertFiles::open(cert, key, certs.clone())?);
-                let watcher = files.clone().watch();
-                Ok(Some(Self { config: server_config(certs, false), files: Some(files), tasks: vec![watcher] }))
+                let watcher = match settings.tls_watch_secs {
+                    0 => Vec::new(),
+                    secs => vec![files.clone().watch(std::time::Duration::from_secs(secs))],
+                };
+                Ok(Some(Self { config: server_config(certs, false), files: Some(files), tasks: watcher }))
             }
             (None, None) => {
                 let acme = Acme::open(

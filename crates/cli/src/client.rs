@@ -226,18 +226,18 @@ fn read_ca(path: &std::path::Path) -> CliResult<Vec<reqwest::Certificate>> {
     Ok(certificates)
 }
 
-/// rustls's reason when the server's certificate was refused, found in the error's causes.
+/// rustls's reason when the server's certificate was refused, found among the error's causes.
 fn certificate_problem(err: &reqwest::Error) -> Option<String> {
     let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(current) = cause {
-        // io::Error::source skips the error it wraps, so look inside it first.
-        let inner = current.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()).map(|e| e as &(dyn std::error::Error + 'static));
-        for candidate in [Some(current), inner].into_iter().flatten() {
-            if let Some(rustls::Error::InvalidCertificate(problem)) = candidate.downcast_ref::<rustls::Error>() {
-                return Some(format!("{problem:?}"));
-            }
+        if let Some(rustls::Error::InvalidCertificate(problem)) = current.downcast_ref::<rustls::Error>() {
+            return Some(format!("{problem:?}"));
         }
-        cause = current.source();
+        // io::Error's `source` skips the error it wraps: step into it instead.
+        cause = match current.downcast_ref::<std::io::Error>() {
+            Some(io) => io.get_ref().map(|inner| inner as &(dyn std::error::Error + 'static)),
+            None => current.source(),
+        };
     }
     None
 }

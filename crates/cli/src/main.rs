@@ -33,7 +33,7 @@ struct Cli {
     ca_cert: Option<PathBuf>,
     /// Let join and login send a password over plain http:// to another machine (a trusted
     /// network only); also silences the warning of the other commands.
-    #[arg(long, env = "FYD_ALLOW_INSECURE_HTTP", global = true)]
+    #[arg(long, env = "FYD_ALLOW_INSECURE_HTTP", global = true, value_parser = clap::builder::BoolishValueParser::new())]
     allow_insecure_http: bool,
     /// Print machine-readable JSON on stdout.
     #[arg(long, global = true)]

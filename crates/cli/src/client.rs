@@ -112,11 +112,12 @@ pub struct Client {
 impl Client {
     pub fn new(server: &str, connection: &Connection) -> CliResult<Self> {
         let server = server.trim_end_matches('/').to_owned();
-        let url = Url::parse(&server)
-            .ok()
-            .filter(|url| matches!(url.scheme(), "http" | "https") && url.host().is_some())
-            .ok_or_else(|| CliError::Usage(format!("the server {server:?} is not a URL like https://fyd.example.com or http://127.0.0.1:8000")))?;
-        let mut builder = Http::builder().user_agent(concat!("fyd/", env!("CARGO_PKG_VERSION"))).timeout(std::time::Duration::from_secs(120));
+        let url =
+            Url::parse(&server).ok().filter(|url| matches!(url.scheme(), "http" | "https") && url.host().is_some()).ok_or_else(|| {
+                CliError::Usage(format!("the server {server:?} is not a URL like https://fyd.example.com or http://127.0.0.1:8000"))
+            })?;
+        let mut builder =
+            Http::builder().user_agent(concat!("fyd/", env!("CARGO_PKG_VERSION"))).timeout(std::time::Duration::from_secs(120));
         if let Some(path) = &connection.ca_cert {
             for certificate in read_ca(path)? {
                 builder = builder.add_root_certificate(certificate);

@@ -66,14 +66,7 @@ impl TestApp {
         tweak(&mut settings);
         let clock = Arc::new(ManualClock::new(START.parse().unwrap()));
         let server = fyd_server::spawn(settings.clone(), clock.clone()).await.expect("server starts");
-        Self {
-            url: server.url(),
-            client,
-            clock,
-            settings,
-            server: Some(server),
-            _dir: dir,
-        }
+        Self { url: server.url(), client, clock, settings, server: Some(server), _dir: dir }
     }
 
     /// Stops the server gracefully and starts a new one on the same data dir and clock.

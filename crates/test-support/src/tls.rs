@@ -80,7 +80,11 @@ impl Issued {
 
 /// The chain `addr` presents for `server_name`, from a handshake that trusts only `roots`;
 /// an error when the handshake fails (not trusted, wrong name, nothing served).
-pub async fn served_chain(addr: SocketAddr, server_name: &str, roots: &[CertificateDer<'static>]) -> std::io::Result<Vec<CertificateDer<'static>>> {
+pub async fn served_chain(
+    addr: SocketAddr,
+    server_name: &str,
+    roots: &[CertificateDer<'static>],
+) -> std::io::Result<Vec<CertificateDer<'static>>> {
     let mut store = RootCertStore::empty();
     for root in roots {
         store.add(root.clone()).map_err(std::io::Error::other)?;

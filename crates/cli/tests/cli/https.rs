@@ -47,7 +47,8 @@ fn a_whole_session_runs_over_https_with_a_private_ca() {
 fn a_certificate_fyd_does_not_trust_is_named_with_the_way_out() {
     let ca = TestCa::new("fyd test CA");
     let env = Env::https(&ca);
-    let output = env.fyd().args(["login", "--email", "mina@example.com", "--password-stdin"]).write_stdin(format!("{PASSWORD}\n")).output().unwrap();
+    let output =
+        env.fyd().args(["login", "--email", "mina@example.com", "--password-stdin"]).write_stdin(format!("{PASSWORD}\n")).output().unwrap();
     assert_eq!(output.status.code(), Some(6));
     let message = stderr(&output);
     assert_eq!(message.lines().count(), 1, "{message}");
@@ -55,7 +56,8 @@ fn a_certificate_fyd_does_not_trust_is_named_with_the_way_out() {
 
     // A CA file that holds no certificate is a usage error, said before anything is sent.
     let (_, key) = ca.server_files();
-    let output = env.fyd().args(["--ca-cert", key.to_str().unwrap(), "login", "--email", "mina@example.com", "--password-stdin"]).output().unwrap();
+    let output =
+        env.fyd().args(["--ca-cert", key.to_str().unwrap(), "login", "--email", "mina@example.com", "--password-stdin"]).output().unwrap();
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     assert!(stderr(&output).contains("--ca-cert"), "{}", stderr(&output));
 }
@@ -63,7 +65,10 @@ fn a_certificate_fyd_does_not_trust_is_named_with_the_way_out() {
 #[test]
 fn join_and_login_refuse_to_send_a_password_over_plain_http_to_another_machine() {
     let env = Env::new();
-    for args in [&["join", "--email", "mina@example.com", "--nickname", "mina", "--password-stdin"][..], &["login", "--email", "mina@example.com", "--password-stdin"]] {
+    for args in [
+        &["join", "--email", "mina@example.com", "--nickname", "mina", "--password-stdin"][..],
+        &["login", "--email", "mina@example.com", "--password-stdin"],
+    ] {
         let output = env.fyd().args(["--server", ELSEWHERE]).args(args).write_stdin(format!("{PASSWORD}\n")).output().unwrap();
         assert_eq!(output.status.code(), Some(2), "{args:?}: {}", stderr(&output));
         let message = stderr(&output);

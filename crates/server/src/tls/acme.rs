@@ -86,10 +86,8 @@ impl Acme {
             Account::builder_with_root(path)
                 .map_err(|err| TlsError::Setting(format!("the ACME CA certificate {} is not usable: {err}", path.display())))?;
         }
-        let contacts = contacts
-            .iter()
-            .map(|contact| if contact.contains(':') { contact.clone() } else { format!("mailto:{contact}") })
-            .collect();
+        let contacts =
+            contacts.iter().map(|contact| if contact.contains(':') { contact.clone() } else { format!("mailto:{contact}") }).collect();
         let dir = data_dir.join("acme").join(slug(directory));
         private_dir(&dir).map_err(|source| TlsError::AcmeStore { path: dir.clone(), source })?;
         let mut acme =

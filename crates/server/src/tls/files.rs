@@ -88,7 +88,8 @@ pub(crate) fn load(cert: &Path, key: &Path) -> Result<(CertifiedKey, CertInfo), 
         .map_err(|err| TlsError::BadCertificate { path: cert.to_owned(), reason: err.to_string() })?;
     let leaf = chain.first().ok_or_else(|| TlsError::NoCertificate { path: cert.to_owned() })?;
     let info = CertInfo::parse(leaf).map_err(|reason| TlsError::BadCertificate { path: cert.to_owned(), reason })?;
-    let private = PrivateKeyDer::from_pem_slice(&key_pem).map_err(|err| TlsError::NoKey { path: key.to_owned(), reason: err.to_string() })?;
+    let private =
+        PrivateKeyDer::from_pem_slice(&key_pem).map_err(|err| TlsError::NoKey { path: key.to_owned(), reason: err.to_string() })?;
     let signer = provider()
         .key_provider
         .load_private_key(private)

@@ -268,13 +268,13 @@ impl<A: Acceptor> Acceptor for HttpsAcceptor<A> {
 
     async fn accept(&mut self) -> io::Result<(Self::Io, LocalAddr, RemoteAddr, Scheme)> {
         let (io, local, remote, _) = self.inner.accept().await?;
-        Ok((HttpsIo::Handshake(self.tls.accept(io)), local, remote, Scheme::HTTPS))
+        Ok((HttpsIo::Handshake(Box::new(self.tls.accept(io))), local, remote, Scheme::HTTPS))
     }
 }
 
-/// One connection: handshaking, then encrypted.
+/// One connection: handshaking, then encrypted (each state about a kilobyte, so boxed).
 pub(crate) enum HttpsIo<T> {
-    Handshake(tokio_rustls::Accept<T>),
+    Handshake(Box<tokio_rustls::Accept<T>>),
     Ready(Box<TlsStream<T>>),
     Failed,
 }
@@ -282,7 +282,7 @@ pub(crate) enum HttpsIo<T> {
 impl<T: AsyncRead + AsyncWrite + Unpin> HttpsIo<T> {
     fn poll_stream(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<&mut TlsStream<T>>> {
         if let Self::Handshake(accept) = self {
-            match ready!(Pin::new(accept).poll(cx)) {
+            match ready!(Pin::new(&mut **accept).poll(cx)) {
                 Ok(stream) => *self = Self::Ready(Box::new(stream)),
                 Err(err) => {
                     *self = Self::Failed;

@@ -1,9 +1,9 @@
 //! The operator's certificate files (`--tls-cert`, `--tls-key`): read and checked at start —
 //! a file that does not read, holds no PEM of its kind, or a key that does not belong to the
 //! certificate stops the start — and read again on SIGHUP or when either file changes. Changes
-//! are seen by polling a stamp of each file (modified time, size, inode, following symlinks),
-//! which also catches a symlink swapped by certbot or a Kubernetes secret. A reload that fails
-//! is logged and keeps the certificate being served.
+//! are seen by polling a stamp of each file every `--tls-watch-secs` (modified time, size, inode,
+//! following symlinks), which also catches a symlink swapped by certbot or a Kubernetes secret.
+//! A reload that fails is logged and keeps the certificate being served.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};

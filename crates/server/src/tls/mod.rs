@@ -230,8 +230,8 @@ pub(crate) fn private_dir(path: &Path) -> io::Result<()> {
     builder.create(path)
 }
 
-/// Writes `bytes` to `path` atomically (a temporary file beside it, synced, then renamed) with
-/// mode 0600 from the first byte.
+/// Writes `bytes` to `path` atomically (a temporary file beside it, synced, renamed, and the
+/// directory synced) with mode 0600 from the first byte.
 pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
     use std::io::Write;
     let temporary = path.with_extension("tmp");
@@ -243,7 +243,12 @@ pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let mut file = options.open(&temporary)?;
     file.write_all(bytes)?;
     file.sync_all()?;
-    std::fs::rename(&temporary, path)
+    std::fs::rename(&temporary, path)?;
+    #[cfg(unix)]
+    if let Some(dir) = path.parent() {
+        std::fs::File::open(dir)?.sync_all()?;
+    }
+    Ok(())
 }
 
 /// TLS over the connections of `inner`; the handshake runs in the connection's own task (on its

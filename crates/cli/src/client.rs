@@ -5,8 +5,15 @@
 //! and makes the rest, refreshing an expired access token once, transparently (rotating the
 //! refresh token and saving the new one), before giving up with "log in again". Every call
 //! answers the CLI's own error, with the API's error turned into what to do next.
+//!
+//! The connection keeps credentials off the wire in clear text: a password only goes to an
+//! `https://` server or one on this machine (else [`Client::refuse_clear_text`], unless
+//! `--allow-insecure-http`), and a token sent over plain HTTP elsewhere gets one warning.
+//! `--ca-cert` adds a private CA to the bundled web roots; a certificate that is not trusted
+//! is its own error, which says so.
 
 use std::io::{BufRead, BufReader, Lines};
+use std::path::PathBuf;
 
 use fyd_core::course::{Course, Stop};
 use fyd_core::request::RecommendRequest;
@@ -16,7 +23,7 @@ use fyd_core::wire::{
 };
 use reqwest::blocking::{Client as Http, RequestBuilder, Response};
 use reqwest::header::HeaderMap;
-use reqwest::Method;
+use reqwest::{Method, Url};
 use serde::{de::DeserializeOwned, Serialize};
 
 use crate::credentials::{self, Credentials};
@@ -85,19 +92,73 @@ pub struct Recommended {
     pub remaining: Option<u32>,
 }
 
+/// How fyd may talk to a server: the extra CA it trusts, and whether plain HTTP to another
+/// machine is accepted.
+#[derive(Debug, Clone, Default)]
+pub struct Connection {
+    /// A PEM file of CA certificates (`--ca-cert`, `FYD_CA_CERT`).
+    pub ca_cert: Option<PathBuf>,
+    /// `--allow-insecure-http`: the network to the server is trusted.
+    pub allow_insecure_http: bool,
+}
+
 pub struct Client {
     http: Http,
     pub server: String,
+    url: Url,
+    allow_insecure_http: bool,
 }
 
 impl Client {
-    pub fn new(server: &str) -> Self {
-        let http = Http::builder()
-            .user_agent(concat!("fyd/", env!("CARGO_PKG_VERSION")))
-            .timeout(std::time::Duration::from_secs(120))
-            .build()
-            .expect("the HTTP client builds");
-        Self { http, server: server.trim_end_matches('/').to_owned() }
+    pub fn new(server: &str, connection: &Connection) -> CliResult<Self> {
+        let server = server.trim_end_matches('/').to_owned();
+        let url =
+            Url::parse(&server).ok().filter(|url| matches!(url.scheme(), "http" | "https") && url.host().is_some()).ok_or_else(|| {
+                CliError::Usage(format!("the server {server:?} is not a URL like https://fyd.example.com or http://127.0.0.1:8000"))
+            })?;
+        let mut builder =
+            Http::builder().user_agent(concat!("fyd/", env!("CARGO_PKG_VERSION"))).timeout(std::time::Duration::from_secs(120));
+        if let Some(path) = &connection.ca_cert {
+            for certificate in read_ca(path)? {
+                builder = builder.add_root_certificate(certificate);
+            }
+        }
+        let http = builder.build().map_err(|err| CliError::Other(format!("the HTTP client cannot start: {err}")))?;
+        Ok(Self { http, server, url, allow_insecure_http: connection.allow_insecure_http })
+    }
+
+    /// Whether what is sent to the server crosses a network unencrypted: plain HTTP to a host
+    /// that is not this machine (loopback addresses and `localhost` are).
+    fn in_clear_text(&self) -> bool {
+        let on_this_machine = match self.url.host() {
+            Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost") || name.to_ascii_lowercase().ends_with(".localhost"),
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            None => false,
+        };
+        self.url.scheme() == "http" && !on_this_machine && !self.allow_insecure_http
+    }
+
+    /// For `join` and `login`, which send a password: a usage error (exit 2) before anything
+    /// is sent when it would travel in clear text.
+    pub fn refuse_clear_text(&self, command: &str) -> CliResult<()> {
+        if !self.in_clear_text() {
+            return Ok(());
+        }
+        Err(CliError::Usage(format!(
+            "fyd {command} will not send your password unencrypted to {} — use its https:// address, or add --allow-insecure-http if the network to it is trusted",
+            self.server
+        )))
+    }
+
+    /// For the commands that send a token: one warning on stderr when it travels in clear text.
+    pub fn warn_clear_text(&self) {
+        if self.in_clear_text() {
+            eprintln!(
+                "fyd: warning: {} is plain HTTP, so your session token crosses the network unencrypted — use https:// (or --allow-insecure-http to accept it)",
+                self.server
+            );
+        }
     }
 
     pub fn join(&self, request: &JoinRequest) -> CliResult<TokenPair> {
@@ -113,6 +174,9 @@ impl Client {
     }
 
     fn unreachable(&self, err: &reqwest::Error) -> CliError {
+        if let Some(reason) = certificate_problem(err) {
+            return CliError::Untrusted { url: self.server.clone(), reason };
+        }
         let reason = if err.is_connect() {
             "connection refused".into()
         } else if err.is_timeout() {
@@ -152,6 +216,33 @@ impl Client {
     }
 }
 
+/// The CA certificates in the PEM file `path`; a file without one is a usage error.
+fn read_ca(path: &std::path::Path) -> CliResult<Vec<reqwest::Certificate>> {
+    let unusable = |why: String| CliError::Usage(format!("--ca-cert {}: {why}", path.display()));
+    let pem = std::fs::read(path).map_err(|err| unusable(err.to_string()))?;
+    let certificates = reqwest::Certificate::from_pem_bundle(&pem).map_err(|err| unusable(err.to_string()))?;
+    if certificates.is_empty() {
+        return Err(unusable("no PEM certificate (-----BEGIN CERTIFICATE-----) in it".into()));
+    }
+    Ok(certificates)
+}
+
+/// rustls's reason when the server's certificate was refused, found among the error's causes.
+fn certificate_problem(err: &reqwest::Error) -> Option<String> {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(current) = cause {
+        if let Some(rustls::Error::InvalidCertificate(problem)) = current.downcast_ref::<rustls::Error>() {
+            return Some(format!("{problem:?}"));
+        }
+        // io::Error's `source` skips the error it wraps: step into it instead.
+        cause = match current.downcast_ref::<std::io::Error>() {
+            Some(io) => io.get_ref().map(|inner| inner as &(dyn std::error::Error + 'static)),
+            None => current.source(),
+        };
+    }
+    None
+}
+
 /// Today's recommendations left, from the answer's `X-RateLimit-Remaining`.
 fn remaining(headers: &HeaderMap) -> Option<u32> {
     headers.get("x-ratelimit-remaining")?.to_str().ok()?.parse().ok()
@@ -164,10 +255,12 @@ pub struct Session {
 }
 
 impl Session {
-    /// The saved login; `server` (flag or `FYD_SERVER`) overrides the saved server.
-    pub fn load(server: Option<&str>) -> CliResult<Self> {
+    /// The saved login; `server` (flag or `FYD_SERVER`) overrides the saved server. Warns once
+    /// when the token would travel in clear text.
+    pub fn load(server: Option<&str>, connection: &Connection) -> CliResult<Self> {
         let credentials = credentials::load()?.ok_or(CliError::NotLoggedIn)?;
-        let client = Client::new(server.unwrap_or(&credentials.server));
+        let client = Client::new(server.unwrap_or(&credentials.server), connection)?;
+        client.warn_clear_text();
         Ok(Self { client, credentials })
     }
 

@@ -17,6 +17,8 @@ pub enum CliError {
     NotFound(String),
     #[error("cannot reach the fyd server at {url} — is it running? ({reason})")]
     Unreachable { url: String, reason: String },
+    #[error("the fyd server at {url} has a certificate fyd does not trust ({reason}) — if a private CA signed it, pass --ca-cert FILE (or set FYD_CA_CERT)")]
+    Untrusted { url: String, reason: String },
     #[error("{0}")]
     Usage(String),
     #[error("{0}")]
@@ -28,7 +30,7 @@ pub enum CliError {
 
 impl CliError {
     /// 0 ok, 1 other error, 2 usage, 3 not logged in or login failed, 4 daily quota used up,
-    /// 5 course not found or not yours, 6 server unreachable; and 141 when stdout was closed
+    /// 5 course not found or not yours, 6 server unreachable or its certificate not trusted; and 141 when stdout was closed
     /// early, the status a shell shows for any program stopped by SIGPIPE (128 + 13).
     pub fn exit_code(&self) -> ExitCode {
         ExitCode::from(match self {
@@ -37,7 +39,7 @@ impl CliError {
             Self::NotLoggedIn | Self::SessionEnded(_) | Self::LoginFailed(_) => 3,
             Self::QuotaExceeded(_) => 4,
             Self::NotFound(_) => 5,
-            Self::Unreachable { .. } => 6,
+            Self::Unreachable { .. } | Self::Untrusted { .. } => 6,
             Self::StdoutClosed => 141,
         })
     }

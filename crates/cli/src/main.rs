@@ -13,6 +13,7 @@ mod error;
 mod output;
 mod password;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::error::ErrorKind;
@@ -27,6 +28,13 @@ struct Cli {
     /// fyd server to talk to (default: the saved login's, else http://127.0.0.1:8000).
     #[arg(long, env = "FYD_SERVER", global = true)]
     server: Option<String>,
+    /// Also trust the CA certificates in this PEM file (a self-hosted server's private CA).
+    #[arg(long, env = "FYD_CA_CERT", global = true, value_name = "FILE")]
+    ca_cert: Option<PathBuf>,
+    /// Let join and login send a password over plain http:// to another machine (a trusted
+    /// network only); also silences the warning of the other commands.
+    #[arg(long, env = "FYD_ALLOW_INSECURE_HTTP", global = true, value_parser = clap::builder::BoolishValueParser::new())]
+    allow_insecure_http: bool,
     /// Print machine-readable JSON on stdout.
     #[arg(long, global = true)]
     json: bool,
@@ -80,7 +88,8 @@ fn main() -> ExitCode {
         LangArg::Ko => Lang::Ko,
         LangArg::En => Lang::En,
     };
-    let global = Global { server: cli.server, json: cli.json, lang };
+    let connection = client::Connection { ca_cert: cli.ca_cert, allow_insecure_http: cli.allow_insecure_http };
+    let global = Global { server: cli.server, json: cli.json, lang, connection };
     let result = match cli.command {
         Command::Join(args) => commands::join::run(args, &global),
         Command::Login(args) => commands::login::run(args, &global),

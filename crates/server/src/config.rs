@@ -5,6 +5,9 @@ use std::path::PathBuf;
 
 use clap::{Parser, ValueEnum};
 
+/// Let's Encrypt's production ACME directory, the default of `--acme-directory`.
+pub const LETS_ENCRYPT_PRODUCTION: &str = "https://acme-v02.api.letsencrypt.org/directory";
+
 #[derive(Debug, Clone, Parser)]
 #[command(name = "fyd-server", version, about = "fyd's API server: accounts, tokens, saved date courses and recommendations.")]
 pub struct Settings {
@@ -69,6 +72,45 @@ pub struct Settings {
     /// LLM deadline plus 30 s, since a recommendation may wait that long in silence.
     #[arg(long, env = "FYD_IDLE_TIMEOUT_SECS", default_value_t = 0)]
     pub idle_timeout_secs: u64,
+
+    /// PEM certificate chain to serve HTTPS with (leaf first); needs `--tls-key`. Reloaded
+    /// without a restart on SIGHUP or when the file changes.
+    #[arg(long, env = "FYD_TLS_CERT", requires = "tls_key", conflicts_with = "acme_domains")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// PEM private key of `--tls-cert` (PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, env = "FYD_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
+    /// Seconds between looks at `--tls-cert`/`--tls-key` for a change; 0 = reload on SIGHUP only.
+    #[arg(long, env = "FYD_TLS_WATCH_SECS", default_value_t = 2)]
+    pub tls_watch_secs: u64,
+
+    /// Serve HTTPS with a certificate for these domains from an ACME CA (Let's Encrypt by
+    /// default), kept in the data dir and renewed before it expires (repeat, or comma-separate).
+    /// The CA checks each domain with TLS-ALPN-01 on port 443, so `--bind` must be reachable there.
+    #[arg(long = "acme-domain", env = "FYD_ACME_DOMAIN", value_delimiter = ',')]
+    pub acme_domains: Vec<String>,
+
+    /// ACME directory URL (Let's Encrypt staging is
+    /// https://acme-staging-v02.api.letsencrypt.org/directory).
+    #[arg(long, env = "FYD_ACME_DIRECTORY", default_value = LETS_ENCRYPT_PRODUCTION)]
+    pub acme_directory: String,
+
+    /// Contact e-mail for the ACME account (repeat, or comma-separate): the CA writes about
+    /// problems with the certificates.
+    #[arg(long = "acme-contact", env = "FYD_ACME_CONTACT", value_delimiter = ',')]
+    pub acme_contacts: Vec<String>,
+
+    /// PEM CA certificate that the ACME directory's HTTPS is signed by, for a private ACME CA;
+    /// the system's roots otherwise.
+    #[arg(long, env = "FYD_ACME_CA_CERT")]
+    pub acme_ca_cert: Option<PathBuf>,
+
+    /// With HTTPS: also listen on this address for plain HTTP and redirect every request to
+    /// HTTPS (e.g. 0.0.0.0:80).
+    #[arg(long, env = "FYD_HTTP_REDIRECT_BIND")]
+    pub http_redirect_bind: Option<String>,
 
     /// API key: from `FYD_OPENAI_API_KEY`, else `OPENAI_API_KEY`; never a flag, never logged.
     #[arg(skip)]

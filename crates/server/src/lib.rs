@@ -16,6 +16,8 @@ pub mod quota;
 mod server;
 pub mod state;
 pub mod store;
+mod tls;
 
 pub use config::Settings;
 pub use server::{spawn, RunningServer, StartError};
+pub use tls::TlsError;

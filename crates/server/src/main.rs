@@ -1,5 +1,5 @@
-//! `fyd-server`: parses settings, starts the server, and shuts it down gracefully on
-//! SIGINT/SIGTERM (requests drain, the store is flushed).
+//! `fyd-server`: parses settings, starts the server, shuts it down gracefully on SIGINT/SIGTERM
+//! (requests drain, the store is flushed), and reads its TLS certificate files again on SIGHUP.
 
 use std::io::IsTerminal;
 use std::sync::Arc;
@@ -30,14 +30,50 @@ async fn run() -> anyhow::Result<()> {
     let mut server = fyd_server::spawn(settings, Arc::new(SystemClock)).await.context("fyd-server could not start")?;
     // Scripts and tests started with `--bind 127.0.0.1:0` read the chosen address from here.
     println!("fyd-server listening on {}", server.url());
-    tokio::select! {
-        () = shutdown_signal() => {
-            tracing::info!("shutting down");
-            server.stop().await.context("shutdown failed")?;
+    let mut hangups = Hangups::new();
+    let shutdown = shutdown_signal();
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            () = &mut shutdown => {
+                tracing::info!("shutting down");
+                server.stop().await.context("shutdown failed")?;
+                break;
+            }
+            () = hangups.next() => {
+                if !server.reload_tls() {
+                    tracing::info!("SIGHUP: no certificate files to reload");
+                }
+            }
+            served = server.finished() => {
+                served.context("the server stopped")?;
+                break;
+            }
         }
-        served = server.finished() => served.context("the server stopped")?,
     }
     Ok(())
+}
+
+/// SIGHUP, the usual "read your files again" (`systemctl reload`, certbot's deploy hook).
+struct Hangups {
+    #[cfg(unix)]
+    signal: tokio::signal::unix::Signal,
+}
+
+impl Hangups {
+    fn new() -> Self {
+        Self {
+            #[cfg(unix)]
+            signal: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).expect("SIGHUP handler installs"),
+        }
+    }
+
+    async fn next(&mut self) {
+        #[cfg(unix)]
+        self.signal.recv().await;
+        #[cfg(not(unix))]
+        std::future::pending::<()>().await;
+    }
 }
 
 /// glibc raises its mmap threshold after a large block is freed, so later 19 MiB argon2 blocks

@@ -1,6 +1,8 @@
-//! Starting and stopping the server: data directory, signing secret, store, listener, and a
-//! graceful shutdown that drains requests and flushes the store before it returns.
+//! Starting and stopping the server: data directory, signing secret, store, listener (plain
+//! HTTP, or HTTPS through `tls`, with an optional redirect port), and a graceful shutdown that
+//! drains requests and flushes the store before it returns.
 
+use std::future::Future;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -9,8 +11,9 @@ use std::time::Duration;
 
 use fyd_core::catalogue::Catalogue;
 use jiff::SignedDuration;
-use poem::listener::{Acceptor, Listener, TcpListener};
-use tokio::sync::oneshot;
+use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
+use poem::{Endpoint, Response};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::auth::{sessions::Sessions, throttle::LoginThrottle, tokens::TokenIssuer};
@@ -22,6 +25,8 @@ use crate::provider::{BuiltinProvider, Provider};
 use crate::quota::DailyQuota;
 use crate::state::AppState;
 use crate::store::{SledStore, Store, StoreError};
+use crate::tls::redirect::RedirectToHttps;
+use crate::tls::{Https, HttpsAcceptor, TlsError};
 
 const SECRET_FILE: &str = "jwt-secret";
 const MIN_SECRET_BYTES: usize = 32;
@@ -43,26 +48,39 @@ pub enum StartError {
     PlacesFile { path: PathBuf, source: std::io::Error },
     #[error("the places file does not read: {0}")]
     Places(#[from] fyd_core::catalogue::CatalogueError),
+    #[error(transparent)]
+    Tls(#[from] TlsError),
 }
 
 /// A server accepting connections, until [`RunningServer::stop`].
 pub struct RunningServer {
     pub addr: SocketAddr,
-    shutdown: Option<oneshot::Sender<()>>,
+    /// The plain-HTTP port that redirects to HTTPS (`--http-redirect-bind`), if any.
+    pub redirect_addr: Option<SocketAddr>,
+    https: Option<Https>,
+    shutdown: Option<watch::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
 }
 
 impl RunningServer {
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.https.is_some() { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
+    }
+
+    /// Reads the TLS certificate files again (SIGHUP): the next handshake gets the new
+    /// certificate, or the old one stays if the files are not usable (logged). False when the
+    /// server has no certificate files (plain HTTP, or ACME).
+    pub fn reload_tls(&self) -> bool {
+        self.https.as_ref().is_some_and(Https::reload)
     }
 
     /// Stops accepting, lets requests in flight finish (10 s at most), flushes the store and
     /// releases the data directory.
     pub async fn stop(mut self) -> std::io::Result<()> {
-        if let Some(shutdown) = self.shutdown.take() {
-            let _ = shutdown.send(());
-        }
+        // Dropping the sender is the signal every listener waits for.
+        self.shutdown.take();
+        self.https.take();
         self.task.await.map_err(std::io::Error::other)?
     }
 
@@ -98,26 +116,68 @@ pub async fn spawn(settings: Settings, clock: Arc<dyn Clock>) -> Result<RunningS
     });
     let app = crate::api::app(state, &settings.cors_origins);
 
-    let bind_error = |source| StartError::Bind { addr: settings.bind.clone(), source };
-    let acceptor = TcpListener::bind(settings.bind.as_str()).into_acceptor().await.map_err(bind_error)?;
-    let addr = acceptor
-        .local_addr()
-        .first()
-        .and_then(|a| a.as_socket_addr().copied())
-        .ok_or_else(|| bind_error(std::io::Error::other("no local address")))?;
+    let https = Https::start(&settings)?;
+    if https.is_none() && settings.http_redirect_bind.is_some() {
+        return Err(StartError::Setting("--http-redirect-bind needs HTTPS (--tls-cert or --acme-domain)".into()));
+    }
+    let (acceptor, addr) = bind(&settings.bind).await?;
+    let redirect = match &settings.http_redirect_bind {
+        Some(bind_to) => Some(bind(bind_to).await?),
+        None => None,
+    };
+    let redirect_addr = redirect.as_ref().map(|(_, addr)| *addr);
     let idle_timeout = settings.idle_timeout();
-    let (shutdown, signal) = oneshot::channel::<()>();
+    let (shutdown, signal) = watch::channel(());
+    let stopped = move || {
+        let mut signal = signal.clone();
+        async move {
+            let _ = signal.changed().await;
+        }
+    };
+    let tcp = IdleTimeoutAcceptor::new(acceptor, idle_timeout);
+    let served = match &https {
+        Some(https) => tokio::spawn(serve(HttpsAcceptor::new(tcp, https.config.clone()), app, stopped())),
+        None => tokio::spawn(serve(tcp, app, stopped())),
+    };
+    let redirecting = redirect.map(|(acceptor, redirect_addr)| {
+        tracing::info!(addr = %redirect_addr, "redirecting plain HTTP to HTTPS");
+        tokio::spawn(serve(IdleTimeoutAcceptor::new(acceptor, idle_timeout), RedirectToHttps { https_port: addr.port() }, stopped()))
+    });
     let task = tokio::spawn(async move {
-        let served = poem::Server::new_with_acceptor(IdleTimeoutAcceptor::new(acceptor, idle_timeout))
-            .run_with_graceful_shutdown(app, async { signal.await.unwrap_or(()) }, Some(Duration::from_secs(10)))
-            .await;
+        let served = served.await.map_err(std::io::Error::other)?;
+        if let Some(redirecting) = redirecting {
+            if let Err(err) = redirecting.await.map_err(std::io::Error::other).and_then(|r| r) {
+                tracing::error!(error = %err, "the redirect listener failed");
+            }
+        }
         if let Err(err) = store.flush().await {
             tracing::error!(error = %err, "final flush failed");
         }
         served
     });
-    tracing::info!(%addr, "listening");
-    Ok(RunningServer { addr, shutdown: Some(shutdown), task })
+    tracing::info!(%addr, https = https.is_some(), "listening");
+    Ok(RunningServer { addr, redirect_addr, https, shutdown: Some(shutdown), task })
+}
+
+/// A TCP listener on `addr`, and the address it got (port 0 picks a free one).
+async fn bind(addr: &str) -> Result<(TcpAcceptor, SocketAddr), StartError> {
+    let bind_error = |source| StartError::Bind { addr: addr.to_owned(), source };
+    let acceptor = TcpListener::bind(addr).into_acceptor().await.map_err(bind_error)?;
+    let local = acceptor
+        .local_addr()
+        .first()
+        .and_then(|a| a.as_socket_addr().copied())
+        .ok_or_else(|| bind_error(std::io::Error::other("no local address")))?;
+    Ok((acceptor, local))
+}
+
+/// Serves `app` on `acceptor` until `stopped`, then drains requests (10 s at most).
+async fn serve<A, E>(acceptor: A, app: E, stopped: impl Future<Output = ()>) -> std::io::Result<()>
+where
+    A: Acceptor + 'static,
+    E: Endpoint<Output = Response> + 'static,
+{
+    poem::Server::new_with_acceptor(acceptor).run_with_graceful_shutdown(app, stopped, Some(Duration::from_secs(10))).await
 }
 
 /// The built-in catalogue, or — with an operator's places files — the built-in one with those

@@ -1,5 +1,6 @@
 //! The real fyd-server in-process: on 127.0.0.1:0, with its own temporary data dir and a clock
-//! the test moves, and a reqwest client that talks HTTP to it. [`TestApp`] is for async tests
+//! the test moves, and a reqwest client that talks HTTP to it — or HTTPS, with a certificate
+//! from a [`TestCa`] that the client trusts. [`TestApp`] is for async tests
 //! (the server's suites); [`BackgroundApp`] runs the same server on its own runtime for
 //! synchronous tests (the CLI's).
 
@@ -14,6 +15,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
 use crate::fixtures::{course_body, join_body};
+use crate::tls::TestCa;
 
 /// Noon in Seoul on 2026-11-26, when every test server's clock starts.
 const START: &str = "2026-11-26T03:00:00Z";
@@ -41,20 +43,30 @@ impl TestApp {
 
     /// Starts with default settings adjusted by `tweak`, at [`START`].
     pub async fn spawn_with(tweak: impl FnOnce(&mut Settings)) -> Self {
+        Self::spawn_serving(tweak, reqwest::Client::builder().no_proxy().build().unwrap()).await
+    }
+
+    /// Serves HTTPS with a certificate for `localhost` and `127.0.0.1` from `ca`, which the
+    /// client trusts; otherwise as [`TestApp::spawn_with`].
+    pub async fn spawn_https(ca: &TestCa, tweak: impl FnOnce(&mut Settings)) -> Self {
+        let (cert, key) = ca.server_files();
+        let client = reqwest::Client::builder().no_proxy().add_root_certificate(ca.reqwest()).build().unwrap();
+        let tls = |settings: &mut Settings| {
+            settings.tls_cert = Some(cert);
+            settings.tls_key = Some(key);
+            tweak(settings);
+        };
+        Self::spawn_serving(tls, client).await
+    }
+
+    async fn spawn_serving(tweak: impl FnOnce(&mut Settings), client: reqwest::Client) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut settings = Settings::with_data_dir(dir.path());
         settings.bind = "127.0.0.1:0".into();
         tweak(&mut settings);
         let clock = Arc::new(ManualClock::new(START.parse().unwrap()));
         let server = fyd_server::spawn(settings.clone(), clock.clone()).await.expect("server starts");
-        Self {
-            url: server.url(),
-            client: reqwest::Client::builder().no_proxy().build().unwrap(),
-            clock,
-            settings,
-            server: Some(server),
-            _dir: dir,
-        }
+        Self { url: server.url(), client, clock, settings, server: Some(server), _dir: dir }
     }
 
     /// Stops the server gracefully and starts a new one on the same data dir and clock.
@@ -71,6 +83,16 @@ impl TestApp {
             Some(server) => server.stop().await,
             None => Ok(()),
         }
+    }
+
+    /// The address the server listens on.
+    pub fn addr(&self) -> std::net::SocketAddr {
+        self.server.as_ref().expect("the server runs").addr
+    }
+
+    /// The plain-HTTP port that redirects to HTTPS, when `http_redirect_bind` was set.
+    pub fn redirect_addr(&self) -> Option<std::net::SocketAddr> {
+        self.server.as_ref().expect("the server runs").redirect_addr
     }
 
     pub fn advance(&self, by: SignedDuration) {
@@ -160,8 +182,17 @@ pub struct BackgroundApp {
 
 impl BackgroundApp {
     pub fn start(tweak: impl FnOnce(&mut Settings)) -> Self {
+        Self::on_runtime(|| TestApp::spawn_with(tweak))
+    }
+
+    /// As [`TestApp::spawn_https`].
+    pub fn start_https(ca: &TestCa, tweak: impl FnOnce(&mut Settings)) -> Self {
+        Self::on_runtime(|| TestApp::spawn_https(ca, tweak))
+    }
+
+    fn on_runtime<F: Future<Output = TestApp>>(spawn: impl FnOnce() -> F) -> Self {
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("a runtime");
-        let app = runtime.block_on(TestApp::spawn_with(tweak));
+        let app = runtime.block_on(spawn());
         Self { runtime, app }
     }
 

@@ -1,5 +1,6 @@
 //! The real `fyd-server` binary as a child process: started on 127.0.0.1:0, the address read
-//! from its first stdout line, stopped with SIGTERM or killed with SIGKILL. Unix only.
+//! from its first stdout line, sent SIGHUP, stopped with SIGTERM or killed with SIGKILL. Unix
+//! only.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -32,6 +33,11 @@ impl Process {
     fn signal(&self, signal: libc::c_int) {
         // SAFETY: kill(2) on a child we spawned and have not reaped yet.
         assert_eq!(unsafe { libc::kill(self.child.id() as libc::pid_t, signal) }, 0);
+    }
+
+    /// SIGHUP: read the TLS certificate files again.
+    pub fn hangup(&self) {
+        self.signal(libc::SIGHUP);
     }
 
     /// SIGTERM: a graceful stop.

@@ -3,7 +3,6 @@
 use std::io::{BufRead, IsTerminal, Write};
 
 use super::Global;
-use crate::client::Session;
 use crate::error::{CliError, CliResult};
 use crate::output;
 
@@ -17,7 +16,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args, global: &Global) -> CliResult<()> {
-    let mut session = Session::load(global.server.as_deref())?;
+    let mut session = global.session()?;
     if !args.yes {
         if !std::io::stdin().is_terminal() {
             return Err(CliError::Usage(format!("not deleting course {} without confirmation — add --yes", args.id)));

@@ -3,7 +3,6 @@
 use fyd_core::wire::{JoinRequest, TokenPair};
 
 use super::{remember, Global};
-use crate::client::Client;
 use crate::error::{CliError, CliResult};
 use crate::{output, password};
 
@@ -19,12 +18,12 @@ pub struct Args {
 }
 
 pub fn run(args: Args, global: &Global) -> CliResult<()> {
+    let client = global.client_for_login("join")?;
     let first = password::read("Password: ", args.password_stdin)?;
     let second = if args.password_stdin { first.clone() } else { password::read("Password again: ", false)? };
     if first != second {
         return Err(CliError::Usage("the two passwords differ — run `fyd join` again".into()));
     }
-    let client = Client::new(&global.server_for_login()?);
     let request = JoinRequest { email: args.email, nickname: args.nickname, password1: first, password2: second };
     let pair: TokenPair = client.join(&request)?;
     remember(&client, &pair)?;

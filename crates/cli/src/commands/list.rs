@@ -1,7 +1,6 @@
 //! `fyd list`: my saved courses, newest first, a page at a time.
 
 use super::Global;
-use crate::client::Session;
 use crate::error::CliResult;
 use crate::output;
 
@@ -16,7 +15,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args, global: &Global) -> CliResult<()> {
-    let mut session = Session::load(global.server.as_deref())?;
+    let mut session = global.session()?;
     let courses = session.courses(args.limit, args.before)?;
     if global.json {
         return output::print_json(&courses);

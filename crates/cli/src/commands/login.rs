@@ -3,7 +3,6 @@
 use fyd_core::wire::{LoginRequest, TokenPair};
 
 use super::{remember, Global};
-use crate::client::Client;
 use crate::error::CliResult;
 use crate::{output, password};
 
@@ -17,8 +16,8 @@ pub struct Args {
 }
 
 pub fn run(args: Args, global: &Global) -> CliResult<()> {
+    let client = global.client_for_login("login")?;
     let password = password::read("Password: ", args.password_stdin)?;
-    let client = Client::new(&global.server_for_login()?);
     let request = LoginRequest { email: args.email, password };
     let pair: TokenPair = client.login(&request)?;
     remember(&client, &pair)?;

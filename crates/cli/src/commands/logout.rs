@@ -1,12 +1,11 @@
 //! `fyd logout`: revoke the session on the server and forget it locally.
 
 use super::Global;
-use crate::client::Session;
 use crate::credentials;
 use crate::error::{CliError, CliResult};
 
 pub fn run(global: &Global) -> CliResult<()> {
-    let mut session = Session::load(global.server.as_deref())?;
+    let mut session = global.session()?;
     let revoked = match session.logout() {
         // A session that already ended on the server is as good as revoked.
         Ok(()) | Err(CliError::SessionEnded(_)) => true,

@@ -14,7 +14,7 @@ pub mod whoami;
 use fyd_core::request::Lang;
 use fyd_core::wire::TokenPair;
 
-use crate::client::{Client, DEFAULT_SERVER};
+use crate::client::{Client, Connection, Session, DEFAULT_SERVER};
 use crate::credentials::{self, Credentials};
 use crate::error::CliResult;
 
@@ -23,6 +23,7 @@ pub struct Global {
     pub server: Option<String>,
     pub json: bool,
     pub lang: Lang,
+    pub connection: Connection,
 }
 
 impl Global {
@@ -37,13 +38,22 @@ impl Global {
         }
     }
 
-    /// The server for a command that starts a session: flag or `FYD_SERVER`, else the saved
-    /// login's, else the default.
-    pub fn server_for_login(&self) -> CliResult<String> {
-        if let Some(server) = &self.server {
-            return Ok(server.clone());
-        }
-        Ok(credentials::load()?.map_or_else(|| DEFAULT_SERVER.to_owned(), |c| c.server))
+    /// The client for `command`, which starts a session with a password: to the flag's or
+    /// `FYD_SERVER`'s server, else the saved login's, else the default; refused (exit 2) when
+    /// the password would travel in clear text.
+    pub fn client_for_login(&self, command: &str) -> CliResult<Client> {
+        let server = match &self.server {
+            Some(server) => server.clone(),
+            None => credentials::load()?.map_or_else(|| DEFAULT_SERVER.to_owned(), |c| c.server),
+        };
+        let client = Client::new(&server, &self.connection)?;
+        client.refuse_clear_text(command)?;
+        Ok(client)
+    }
+
+    /// The saved login, on the flag's or `FYD_SERVER`'s server if given.
+    pub fn session(&self) -> CliResult<Session> {
+        Session::load(self.server.as_deref(), &self.connection)
     }
 }
 

@@ -62,7 +62,7 @@ pub fn run(args: Args, global: &Global) -> CliResult<()> {
     // Check locally first: a typo is a usage error, not a round trip.
     validate_recommend(&request).map_err(|fields| CliError::Usage(flag_errors(&fields)))?;
 
-    let mut session = Session::load(global.server.as_deref())?;
+    let mut session = global.session()?;
     // People at a terminal watch the stops arrive; scripts get one JSON answer.
     if output::stdout_is_terminal() && !global.json {
         return run_streaming(&mut session, &request, global);

@@ -4,7 +4,6 @@
 use fyd_core::render::unescape_html;
 
 use super::Global;
-use crate::client::Session;
 use crate::error::CliResult;
 use crate::output;
 
@@ -18,7 +17,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args, global: &Global) -> CliResult<()> {
-    let mut session = Session::load(global.server.as_deref())?;
+    let mut session = global.session()?;
     let course = session.course(args.id)?;
     if global.json {
         return output::print_json(&course);

@@ -1,12 +1,11 @@
 //! `fyd whoami`: the logged-in user and today's quota.
 
 use super::Global;
-use crate::client::Session;
 use crate::error::CliResult;
 use crate::output;
 
 pub fn run(global: &Global) -> CliResult<()> {
-    let mut session = Session::load(global.server.as_deref())?;
+    let mut session = global.session()?;
     let user = session.me()?;
     if global.json {
         return output::print_json(&user);

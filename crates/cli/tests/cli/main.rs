@@ -1,15 +1,18 @@
 //! The real `fyd` binary (assert_cmd) against the real fyd-server, in-process on 127.0.0.1:0
 //! with a temporary data dir and a clock the test moves (`fyd_test_support::BackgroundApp`).
 //! One test binary: `commands` drives each command and its exit codes, `pipes` closes stdout
-//! under each printing command.
+//! under each printing command, `https` talks to the server over HTTPS (a private CA made at
+//! test time) and checks what fyd refuses to send over plain HTTP.
 
 mod commands;
+mod https;
 mod pipes;
 
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::Arc;
 
+use fyd_test_support::tls::TestCa;
 use fyd_test_support::{BackgroundApp, Settings, PASSWORD};
 use serde_json::Value;
 
@@ -30,6 +33,11 @@ impl Env {
 
     fn with(tweak: impl FnOnce(&mut Settings)) -> Self {
         Self { app: Arc::new(BackgroundApp::start(tweak)), config: tempfile::tempdir().unwrap() }
+    }
+
+    /// A server on HTTPS with a certificate from `ca` (which `fyd` trusts only when told).
+    fn https(ca: &TestCa) -> Self {
+        Self { app: Arc::new(BackgroundApp::start_https(ca, |_| {})), config: tempfile::tempdir().unwrap() }
     }
 
     /// Another user (a config dir of their own) on the same server.

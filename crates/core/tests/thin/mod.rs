@@ -7,9 +7,7 @@
 pub const THIN: &[&str] = &[
     "gapyeong",
     "anmok",
-    "gunsan",
     "danyang",
-    "daejeon",
     "suncheon",
     "andong",
     "hahoe",

@@ -34,13 +34,19 @@ fn main() {
             distances.last().copied().unwrap_or(0.0),
         );
     }
-    let eating = c.places.iter().filter(|p| matches!(p.category, Category::Meal | Category::Cafe | Category::Bar)).count();
+    let eating: Vec<_> = c.places.iter().filter(|p| matches!(p.category, Category::Meal | Category::Cafe | Category::Bar)).collect();
+    // Markets are the one kind of eating place that is many stalls; everything else is one venue.
+    let markets = eating.iter().filter(|p| p.ko.contains("시장")).count();
+    let unsure = c.places.iter().filter(|p| !p.note.is_empty()).count();
     println!(
-        "\n{} places, {} areas, {} cities, {} spots; {} meal, café and bar venues",
+        "\n{} places, {} areas, {} cities, {} spots; {} meal, café and bar venues ({} single venues, {} markets); {} entries say in `note` what is unconfirmed",
         c.places.len(),
         c.areas.len(),
         c.cities.iter().filter(|city| !city.areas.is_empty()).count(),
         c.spots.len(),
-        eating
+        eating.len(),
+        eating.len() - markets,
+        markets,
+        unsure
     );
 }

@@ -15,4 +15,5 @@ pub const THIN: &[&str] = &[
     "eurwangni",
     "chuncheon",
     "pohang",
+    "damyang",
 ];

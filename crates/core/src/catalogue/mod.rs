@@ -281,7 +281,11 @@ impl Catalogue {
         if let Some(found) = best(&mut self.names.iter().filter(|name| name.key == wanted)) {
             return Ok(found);
         }
-        if let Some(found) = best(&mut self.names.iter().filter(|name| name.key.chars().count() >= 2 && wanted.contains(&name.key))) {
+        // A name inside a longer text counts where a word of the text begins ("부산 해운대 근처"
+        // names 해운대 — and not "산해", which only straddles two words).
+        let from_each_word: Vec<String> = word_starts(text).map(|rest| key(rest)).collect();
+        let inside = |name: &&Name| name.key.chars().count() >= 2 && from_each_word.iter().any(|rest| rest.starts_with(&name.key));
+        if let Some(found) = best(&mut self.names.iter().filter(inside)) {
             return Ok(found);
         }
         if let Some(stem) = wanted.strip_suffix('동').or_else(|| wanted.strip_suffix('역')) {
@@ -396,6 +400,13 @@ fn display_name<'a>(target: &Resolved<'a>) -> &'a str {
         Resolved::Area(a) => a.aliases.first().map_or(&a.ko, |alias| alias.as_str()),
         Resolved::City(c) => &c.ko,
     }
+}
+
+/// The text from each of its words on: "부산 해운대 근처", "해운대 근처", "근처".
+fn word_starts(text: &str) -> impl Iterator<Item = &str> {
+    text.char_indices()
+        .filter(|&(i, c)| c.is_alphanumeric() && text[..i].chars().next_back().is_none_or(|before| !before.is_alphanumeric()))
+        .map(|(i, _)| &text[i..])
 }
 
 /// Lower-cased letters and digits only: "Seoul Forest" and "seoulforest" are the same name.

@@ -78,12 +78,15 @@ pub async fn spawn(settings: Settings, clock: Arc<dyn Clock>) -> Result<RunningS
     };
     let ttl =
         |d: humantime::Duration| SignedDuration::try_from(*d).map_err(|_| StartError::Setting(format!("token lifetime {d} is too long")));
+    // Parsed now rather than by the first request, which would wait for it (with every request
+    // that arrives meanwhile).
+    fyd_core::catalogue::catalogue();
     let store: Arc<dyn Store> = Arc::new(SledStore::open(&data_dir.join("db"), settings.cache_mb * 1024 * 1024)?);
     let tokens = TokenIssuer::new(&secret, ttl(settings.access_ttl)?, ttl(settings.refresh_ttl)?);
     let state = Arc::new(AppState {
         store: store.clone(),
         sessions: Sessions::new(store.clone(), tokens),
-        quota: DailyQuota::new(store.clone(), settings.daily_quota),
+        quota: DailyQuota::new(store.clone(), settings.daily_quota, settings.recommend_deadline()),
         clock,
         throttle: LoginThrottle::new(settings.login_max_failures.max(1), LOGIN_WINDOW),
         provider: provider(&settings)?,
@@ -120,7 +123,7 @@ fn provider(settings: &Settings) -> Result<Arc<dyn Provider>, StartError> {
             base_url: settings.openai_base_url.trim_end_matches('/').to_owned(),
             api_key: key,
             model: settings.openai_model.clone(),
-            timeout: Duration::from_secs(settings.openai_timeout_secs.max(1)),
+            timeout: settings.recommend_deadline(),
         };
         tracing::info!(base_url = %config.base_url, model = %config.model, "the OpenAI-compatible provider");
         Ok(Arc::new(OpenAiProvider::new(config).map_err(|err| StartError::Setting(err.to_string()))?))

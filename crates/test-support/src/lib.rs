@@ -1,13 +1,14 @@
 //! fyd's test harness, shared by the server's suites and the CLI's: the real fyd-server
 //! in-process on 127.0.0.1:0 with a temporary data dir and a manual clock ([`app`]), a local
 //! OpenAI-compatible upstream speaking the real wire format ([`upstream`]), the server binary
-//! as a child process for the crash and signal suites ([`process`]), and one copy of each
-//! fixture ([`fixtures`]). Real parts only: HTTP over TCP, the real store, the real binaries.
+//! as a child process for the crash and signal suites ([`process`]), a reader of server-sent
+//! events ([`sse`]), forged tokens ([`tokens`]) and one copy of each fixture ([`fixtures`]). Real parts only: HTTP over TCP, the real store, the real binaries.
 
 pub mod app;
 pub mod fixtures;
 #[cfg(unix)]
 pub mod process;
+pub mod sse;
 pub mod upstream;
 
 pub use app::{join_at, BackgroundApp, Reply, TestApp};

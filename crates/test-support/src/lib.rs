@@ -9,6 +9,7 @@ pub mod fixtures;
 #[cfg(unix)]
 pub mod process;
 pub mod sse;
+pub mod tokens;
 pub mod upstream;
 
 pub use app::{join_at, BackgroundApp, Reply, TestApp};

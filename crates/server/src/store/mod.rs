@@ -67,7 +67,7 @@ pub enum RefreshOutcome {
     Rotated(SessionRecord),
     /// The token had already been rotated away: the session is now revoked.
     ReuseDetected,
-    /// No such session (logged out, revoked, or never existed).
+    /// No such session (logged out, revoked, or never existed), or not the token's user's.
     NoSession,
 }
 
@@ -146,9 +146,10 @@ pub trait Store: Send + Sync + 'static {
 
     async fn create_session(&self, session: &SessionRecord) -> StoreResult<()>;
     async fn session(&self, id: &str) -> StoreResult<Option<SessionRecord>>;
-    /// Atomically checks a refresh token's generation against its session and rotates it
-    /// when asked; a retired generation revokes the session (reuse detection).
-    async fn present_refresh(&self, session_id: &str, generation: u32, rotate: bool) -> StoreResult<RefreshOutcome>;
+    /// Atomically checks a refresh token's user and generation against its session and rotates
+    /// it when asked; a retired generation revokes the session (reuse detection). A token
+    /// naming another user than the session's is `NoSession` and changes nothing.
+    async fn present_refresh(&self, session_id: &str, user_id: u64, generation: u32, rotate: bool) -> StoreResult<RefreshOutcome>;
     async fn revoke_session(&self, id: &str) -> StoreResult<()>;
 
     async fn create_course(&self, author: u64, created_at: String, content: CourseContent) -> StoreResult<Course>;

@@ -317,7 +317,7 @@ impl Store for SledStore {
         self.sessions.get(id.as_bytes()).map_err(backend)?.map(|v| decode(&v)).transpose()
     }
 
-    async fn present_refresh(&self, session_id: &str, generation: u32, rotate: bool) -> StoreResult<RefreshOutcome> {
+    async fn present_refresh(&self, session_id: &str, user_id: u64, generation: u32, rotate: bool) -> StoreResult<RefreshOutcome> {
         let key = session_id.as_bytes();
         let outcome = self
             .sessions
@@ -326,6 +326,9 @@ impl Store for SledStore {
                     return Ok(RefreshOutcome::NoSession);
                 };
                 let mut session: SessionRecord = decode(&raw).map_err(ConflictableTransactionError::Abort)?;
+                if session.user_id != user_id {
+                    return Ok(RefreshOutcome::NoSession);
+                }
                 if generation < session.refresh_generation {
                     sessions.remove(key)?;
                     return Ok(RefreshOutcome::ReuseDetected);

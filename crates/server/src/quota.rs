@@ -11,8 +11,8 @@
 //! process only (sled) gives back every hold when it opens after a crash. A request that
 //! finishes after its hold lapsed spends nothing and fails with [`QuotaError::Lapsed`].
 //!
-//! Nothing here speaks HTTP: `api/` turns [`QuotaError`] into a 429 and a [`Standing`] into
-//! the `X-RateLimit-*` headers and the `quota` of a user.
+//! Nothing here speaks HTTP: `api/` turns [`QuotaError`] into a 429 (used up) or a 504
+//! (lapsed), and a [`Standing`] into the `X-RateLimit-*` headers and the `quota` of a user.
 
 use std::num::NonZeroU32;
 use std::sync::Arc;

@@ -492,20 +492,53 @@ mod tests {
         assert!(parse_answer("성수에서는 서울숲을 걷고 카페에 가세요.").is_err());
     }
 
-    #[test]
-    fn the_scanner_finds_each_stop_as_it_completes() {
-        let req = request();
-        let text = good_answer(&req);
-        let expected = parse_answer(&text).unwrap().stops;
+    /// The character offset of each stop's closing brace in `text`: fed one character at a
+    /// time, the scanner gives each stop exactly when that character arrives, once, in order.
+    fn closing_braces(text: &str, stops: &[AnswerStop]) -> Vec<usize> {
+        let chars: Vec<char> = text.chars().collect();
         let mut scanner = StopScanner::default();
+        let mut ends = Vec::new();
         let mut seen = Vec::new();
-        for chunk in text.as_bytes().chunks(7) {
-            seen.extend(scanner.feed(std::str::from_utf8(chunk).unwrap_or_default()));
+        for (i, c) in chars.iter().enumerate() {
+            for stop in scanner.feed(&c.to_string()) {
+                assert_eq!(*c, '}', "stop {} came out at {c:?}", seen.len());
+                ends.push(i);
+                seen.push(stop);
+            }
         }
-        // Chunks may split a multi-byte character; a real stream never does (it sends strings).
-        let mut whole = StopScanner::default();
-        assert_eq!(whole.feed(&text), expected);
-        assert!(seen.len() <= expected.len());
+        assert_eq!(seen, stops);
+        assert!(ends.last() < Some(&(chars.len() - 1)), "the last stop comes before the answer ends");
+        ends
+    }
+
+    /// Feeds `text` cut before each character offset in `cuts` (ascending) and checks that
+    /// each chunk gives exactly the stops whose closing brace it holds: the same stops as the
+    /// whole answer, each as soon as its object is complete.
+    fn assert_each_chunk_gives_the_stops_it_completes(text: &str, stops: &[AnswerStop], ends: &[usize], cuts: &[usize]) {
+        let chars: Vec<char> = text.chars().collect();
+        let mut scanner = StopScanner::default();
+        let bounds: Vec<usize> = std::iter::once(0).chain(cuts.iter().copied()).chain([chars.len()]).collect();
+        for window in bounds.windows(2) {
+            let (from, to) = (window[0], window[1]);
+            let due: Vec<AnswerStop> =
+                stops.iter().zip(ends).filter(|(_, end)| (from..to).contains(*end)).map(|(stop, _)| stop.clone()).collect();
+            let chunk: String = chars[from..to].iter().collect();
+            assert_eq!(scanner.feed(&chunk), due, "the chunk of characters {from}..{to} (cut at {cuts:?})");
+        }
+        assert_eq!(scanner.text(), text);
+    }
+
+    #[test]
+    fn the_scanner_gives_each_stop_in_the_chunk_that_completes_it_for_every_chunk_size() {
+        let text = good_answer(&request());
+        let stops = parse_answer(&text).unwrap().stops;
+        assert!(stops.len() >= 3);
+        let ends = closing_braces(&text, &stops);
+        let length = text.chars().count();
+        for size in 1..=length {
+            let cuts: Vec<usize> = (size..length).step_by(size).collect();
+            assert_each_chunk_gives_the_stops_it_completes(&text, &stops, &ends, &cuts);
+        }
     }
 
     fn ids(places: &[&Place]) -> Vec<String> {
@@ -588,17 +621,14 @@ mod tests {
         }
 
         #[test]
-        fn the_scanner_is_indifferent_to_chunking(split in 1usize..40) {
-            let req = request();
-            let text = good_answer(&req);
-            let expected = parse_answer(&text).unwrap().stops;
-            let chars: Vec<char> = text.chars().collect();
-            let mut scanner = StopScanner::default();
-            let mut seen = Vec::new();
-            for chunk in chars.chunks(split) {
-                seen.extend(scanner.feed(&chunk.iter().collect::<String>()));
-            }
-            prop_assert_eq!(seen, expected);
+        fn the_scanner_gives_the_same_stops_at_the_same_points_under_any_cuts(cuts in prop::collection::vec(any::<prop::sample::Index>(), 0..60)) {
+            let text = good_answer(&request());
+            let stops = parse_answer(&text).unwrap().stops;
+            let ends = closing_braces(&text, &stops);
+            let length = text.chars().count();
+            // Chunks of any lengths: cuts anywhere strictly inside the text.
+            let cuts: std::collections::BTreeSet<usize> = cuts.iter().map(|cut| 1 + cut.index(length - 1)).collect();
+            assert_each_chunk_gives_the_stops_it_completes(&text, &stops, &ends, &cuts.into_iter().collect::<Vec<_>>());
         }
     }
 }

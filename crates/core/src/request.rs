@@ -223,7 +223,7 @@ pub fn korean_time(minutes: u16) -> String {
 
 /// The body of `POST /chat/chatbot/` as the old front sends it, plus fyd's optional fields.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object), oai(example, skip_serializing_if_is_none))]
 pub struct RecommendRequest {
     /// Where: an area (성수, 홍대, 해운대…) or a city (서울, 부산); 1–50 characters.
     #[serde(rename = "datePlace")]
@@ -259,6 +259,21 @@ pub struct RecommendRequest {
     /// A rainy day: indoor places only, where the area allows (the answer says where not).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub indoor: Option<bool>,
+}
+
+/// The request the API document shows, which contract fuzzing sends as it is.
+#[cfg(feature = "openapi")]
+impl poem_openapi::types::Example for RecommendRequest {
+    fn example() -> Self {
+        Self {
+            date_place: "성수".into(),
+            date_season: Some("fall".into()),
+            date_start: "오후 2시".into(),
+            date_end: "오후 9시".into(),
+            date_transport: "walk".into(),
+            ..Self::default()
+        }
+    }
 }
 
 /// A recommendation request that passed every check.

@@ -45,12 +45,20 @@ pub struct JoinRequest {
 
 /// `POST /user/login/`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object), oai(example))]
 pub struct LoginRequest {
     #[cfg_attr(feature = "openapi", oai(validator(min_length = 1, max_length = 254, pattern = r"\S")))]
     pub email: String,
     #[cfg_attr(feature = "openapi", oai(validator(min_length = 1, max_length = 128, pattern = r"\S")))]
     pub password: String,
+}
+
+/// The login the API document shows, which contract fuzzing sends as it is.
+#[cfg(feature = "openapi")]
+impl poem_openapi::types::Example for LoginRequest {
+    fn example() -> Self {
+        Self { email: "mina@example.com".into(), password: "달빛산책-2024x".into() }
+    }
 }
 
 /// Tokens of a new session, as join and login answer.

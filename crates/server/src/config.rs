@@ -52,7 +52,8 @@ pub struct Settings {
     #[arg(long, env = "FYD_OPENAI_MODEL", default_value = "gpt-5-mini")]
     pub openai_model: String,
 
-    /// Total deadline for one recommendation through the LLM, retries included (seconds).
+    /// Total deadline for one recommendation through the LLM, retries included (seconds). A
+    /// recommendation's quota unit is held for this long plus 30 s before it lapses.
     #[arg(long, env = "FYD_OPENAI_TIMEOUT_SECS", default_value_t = 60)]
     pub openai_timeout_secs: u64,
 
@@ -132,12 +133,16 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// The longest one recommendation may take: the LLM's total deadline.
+    pub fn recommend_deadline(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.openai_timeout_secs.max(1))
+    }
+
     pub fn idle_timeout(&self) -> std::time::Duration {
-        let secs = match self.idle_timeout_secs {
-            0 => self.openai_timeout_secs + 30,
-            secs => secs,
-        };
-        std::time::Duration::from_secs(secs)
+        match self.idle_timeout_secs {
+            0 => self.recommend_deadline() + std::time::Duration::from_secs(30),
+            secs => std::time::Duration::from_secs(secs),
+        }
     }
 
     /// Settings with every default and the given data directory.

@@ -101,6 +101,8 @@ pub async fn spawn(settings: Settings, clock: Arc<dyn Clock>) -> Result<RunningS
     };
     let ttl =
         |d: humantime::Duration| SignedDuration::try_from(*d).map_err(|_| StartError::Setting(format!("token lifetime {d} is too long")));
+    // Built (and the built-in one parsed) now rather than by the first request, which would wait
+    // for it with every request that arrives meanwhile.
     let catalogue = catalogue(&settings.places)?;
     let store: Arc<dyn Store> = Arc::new(SledStore::open(&data_dir.join("db"), settings.cache_mb * 1024 * 1024)?);
     let tokens = TokenIssuer::new(&secret, ttl(settings.access_ttl)?, ttl(settings.refresh_ttl)?);
@@ -108,7 +110,7 @@ pub async fn spawn(settings: Settings, clock: Arc<dyn Clock>) -> Result<RunningS
         catalogue,
         store: store.clone(),
         sessions: Sessions::new(store.clone(), tokens),
-        quota: DailyQuota::new(store.clone(), settings.daily_quota),
+        quota: DailyQuota::new(store.clone(), settings.daily_quota, settings.recommend_deadline()),
         clock,
         throttle: LoginThrottle::new(settings.login_max_failures.max(1), LOGIN_WINDOW),
         provider: provider(&settings, catalogue)?,
@@ -207,7 +209,7 @@ fn provider(settings: &Settings, catalogue: &'static Catalogue) -> Result<Arc<dy
             base_url: settings.openai_base_url.trim_end_matches('/').to_owned(),
             api_key: key,
             model: settings.openai_model.clone(),
-            timeout: Duration::from_secs(settings.openai_timeout_secs.max(1)),
+            timeout: settings.recommend_deadline(),
             fallback: settings.openai_fallback,
         };
         tracing::info!(base_url = %config.base_url, model = %config.model, fallback = ?config.fallback, "the OpenAI-compatible provider");

@@ -1,8 +1,6 @@
-//! The request bodies, values and forged tokens the suites send, one copy each. The LLM answer a good model
+//! The request bodies and values the suites send, one copy each. The LLM answer a good model
 //! gives is `fyd_core::testing::good_answer`, shared with fyd-core's own tests.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use fyd_core::request::{validate_recommend, PlanRequest, RecommendRequest};
 use serde_json::{json, Value};
 
@@ -38,20 +36,4 @@ pub fn seongsu_request() -> Value {
 pub fn plan_request(body: &Value) -> PlanRequest {
     let request: RecommendRequest = serde_json::from_value(body.clone()).expect("a recommendation body");
     validate_recommend(&request).expect("a valid recommendation body")
-}
-
-/// `token` with its header swapped for `{"alg":"none"}` and no signature: the classic forgery
-/// a JWT library must refuse.
-pub fn alg_none(token: &str) -> String {
-    let payload = token.split('.').nth(1).expect("a JWT has a payload");
-    format!("{}.{payload}.", URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#))
-}
-
-/// `token` with its claims edited by `edit` and its original (now wrong) signature.
-pub fn with_claims(token: &str, edit: impl FnOnce(&mut Value)) -> String {
-    let parts: Vec<&str> = token.split('.').collect();
-    let mut claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).expect("base64url claims")).expect("JSON claims");
-    edit(&mut claims);
-    let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims).expect("claims serialise"));
-    format!("{}.{payload}.{}", parts[0], parts[2])
 }

@@ -2,14 +2,17 @@
 //! in-process on 127.0.0.1:0 with a temporary data dir and a manual clock ([`app`]), a local
 //! OpenAI-compatible upstream speaking the real wire format ([`upstream`]), the server binary
 //! as a child process for the crash and signal suites ([`process`]), a CA made at test time and
-//! the ACME test server pebble for the HTTPS suites ([`tls`]), and one copy of each fixture
-//! ([`fixtures`]). Real parts only: HTTP(S) over TCP, the real store, the real binaries.
+//! the ACME test server pebble for the HTTPS suites ([`tls`]), a reader of server-sent events
+//! ([`sse`]), forged tokens ([`tokens`]) and one copy of each fixture ([`fixtures`]). Real parts
+//! only: HTTP(S) over TCP, the real store, the real binaries.
 
 pub mod app;
 pub mod fixtures;
 #[cfg(unix)]
 pub mod process;
+pub mod sse;
 pub mod tls;
+pub mod tokens;
 pub mod upstream;
 
 pub use app::{join_at, BackgroundApp, Reply, TestApp};

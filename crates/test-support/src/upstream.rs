@@ -17,6 +17,9 @@ use serde_json::{json, Value};
 pub enum Reply {
     /// A whole completion whose message content is this text.
     Json(String),
+    /// This text as the request asks for it: a whole completion ([`Reply::Json`]), or
+    /// streamed in pieces ([`Reply::stream`]) when the request says `"stream": true`.
+    AsAsked(String),
     /// An SSE completion: these content pieces, the first after `first_delay`, then `gap`
     /// apart; with `break_after`, the connection is cut after that many pieces.
     Stream { pieces: Vec<String>, first_delay: Duration, gap: Duration, break_after: Option<usize> },
@@ -93,14 +96,19 @@ async fn completions(request: &Request, body: poem::web::Json<Value>, Data(scrip
         script.queue.pop_front().or_else(|| script.always.clone()).unwrap_or(Reply::Error(500, None))
     };
     let model = body.0["model"].as_str().unwrap_or("model").to_owned();
-    answer(reply, model, script.clone()).await
+    let streamed = body.0["stream"] == true;
+    answer(reply, model, streamed, script.clone()).await
 }
 
-async fn answer(reply: Reply, model: String, script: Arc<Mutex<Script>>) -> Response {
+async fn answer(reply: Reply, model: String, streamed: bool, script: Arc<Mutex<Script>>) -> Response {
     match reply {
         Reply::Slow(wait, inner) => {
             tokio::time::sleep(wait).await;
-            Box::pin(answer(*inner, model, script)).await
+            Box::pin(answer(*inner, model, streamed, script)).await
+        }
+        Reply::AsAsked(text) => {
+            let reply = if streamed { Reply::stream(&text, 12) } else { Reply::Json(text) };
+            Box::pin(answer(reply, model, streamed, script)).await
         }
         Reply::Error(status, retry_after) => {
             let kind = if status == 429 { "rate_limit_exceeded" } else { "server_error" };

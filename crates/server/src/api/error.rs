@@ -108,6 +108,7 @@ impl From<QuotaError> for ApiError {
     fn from(err: QuotaError) -> Self {
         match err {
             QuotaError::Exhausted { retry_after_secs, .. } => Self::too_many("quota_exceeded", err.to_string(), retry_after_secs),
+            QuotaError::Lapsed => Self::new(StatusCode::GATEWAY_TIMEOUT, "deadline_exceeded", err.to_string()),
             QuotaError::Store(err) => err.into(),
         }
     }
@@ -220,7 +221,7 @@ fn describe(status: u16) -> &'static str {
         429 => "Too many attempts or the daily quota is used up.",
         500 => "The server failed (`internal_error`).",
         502 => "The recommendation provider failed (`upstream_error`).",
-        504 => "The recommendation provider did not answer in time (`upstream_timeout`).",
+        504 => "The recommendation did not finish in time (`upstream_timeout`: the provider; `deadline_exceeded`: the request's own deadline); nothing was charged.",
         _ => "Error.",
     }
 }

@@ -2,9 +2,11 @@
 //! request, within the daily quota.
 //!
 //! Both endpoints share one pipeline. [`accept`] checks the request (fields, place) before
-//! anything is counted, then reserves one quota unit atomically in the store; the provider
-//! runs; [`finish`] saves the course when asked, or gives the unit back if anything failed.
-//! So only successes count, exactly, across concurrent requests and restarts.
+//! anything is counted, then holds one quota unit in the store until a deadline; the provider
+//! runs; [`finish`] spends the unit and saves the course (when asked) in one atomic write, or
+//! gives the unit back if the provider failed. So only successes count, exactly, across
+//! concurrent requests, restarts and kills: a request cut off before [`finish`] leaves a hold
+//! that lapses (see `quota.rs`).
 
 use std::sync::Arc;
 
@@ -28,6 +30,7 @@ use crate::clock::iso_seoul;
 use crate::provider::{Provider, ProviderError, Recommendation};
 use crate::quota::{Allowance, QuotaError, Reservation, Standing};
 use crate::state::AppState;
+use crate::store::NewCourse;
 
 error_set!(RecommendErrors: [400, 401, 413, 429, 500, 502, 504]);
 
@@ -173,21 +176,19 @@ async fn accept(state: &AppState, user: u64, body: Result<RecommendRequest, ApiE
     Ok(Accepted { user, request, save: body.save == Some(true), reservation })
 }
 
-/// Saves the course when asked; on any failure gives the quota unit back. A course is a
-/// success, charged once, whoever planned it (a fallback course included).
+/// Spends the quota unit and saves the course when asked, in one atomic write; gives the unit
+/// back if the provider failed; spends and saves nothing if the hold lapsed meanwhile. A course
+/// is a success, charged once, whoever planned it (a fallback course included).
 async fn finish(state: &AppState, accepted: Accepted, outcome: Result<Recommendation, ProviderError>) -> Result<RecommendDetail, ApiError> {
-    let saved = match outcome {
-        Ok(Recommendation { course, fallback_reason }) if accepted.save => state
-            .store
-            .create_course(accepted.user, iso_seoul(state.clock.now()), course.clone())
-            .await
-            .map(|saved| (course, fallback_reason, Some(saved.id)))
-            .map_err(ApiError::from),
-        Ok(Recommendation { course, fallback_reason }) => Ok((course, fallback_reason, None)),
-        Err(err) => Err(provider_error(err)),
+    let Recommendation { course, fallback_reason } = match outcome {
+        Ok(recommendation) => recommendation,
+        Err(err) => return Err(with_rate_headers(&state.quota.release(accepted.reservation).await, provider_error(err))),
     };
-    match saved {
-        Ok((course, fallback_reason, id)) => {
+    let now = state.clock.now();
+    let to_save = accepted.save.then(|| NewCourse { created_at: iso_seoul(now), content: course.clone() });
+    match state.quota.keep(&accepted.reservation, now, to_save).await {
+        Ok(saved) => {
+            let id = saved.map(|saved| saved.id);
             tracing::info!(
                 user = accepted.user,
                 provider = course.provider.as_deref().unwrap_or("?"),
@@ -197,7 +198,13 @@ async fn finish(state: &AppState, accepted: Accepted, outcome: Result<Recommenda
             );
             Ok(RecommendDetail { question: course.question.clone(), answer: course.answer.clone(), course, id, fallback_reason })
         }
-        Err(err) => Err(with_rate_headers(&state.quota.release(accepted.reservation).await, err)),
+        Err(QuotaError::Lapsed) => {
+            tracing::warn!(user = accepted.user, "a recommendation finished after its quota hold lapsed; nothing charged or saved");
+            let standing = state.quota.standing(accepted.user, now).await?;
+            Err(with_rate_headers(&standing, QuotaError::Lapsed.into()))
+        }
+        // The write may or may not have happened; giving back a hold that was spent does nothing.
+        Err(err) => Err(with_rate_headers(&state.quota.release(accepted.reservation).await, err.into())),
     }
 }
 

@@ -74,7 +74,7 @@ impl Sessions {
     pub async fn refresh(&self, refresh_token: &str, rotate: bool, now: Timestamp) -> Result<Refreshed, SessionError> {
         let claims = self.tokens.decode(refresh_token, TokenType::Refresh, now).map_err(|_| SessionError::InvalidToken)?;
         let user_id = claims.user_id().ok_or(SessionError::InvalidToken)?;
-        let (session, rotated) = match self.store.present_refresh(&claims.sid, claims.generation, rotate).await? {
+        let (session, rotated) = match self.store.present_refresh(&claims.sid, user_id, claims.generation, rotate).await? {
             RefreshOutcome::Kept(session) => (session, false),
             RefreshOutcome::Rotated(session) => (session, true),
             RefreshOutcome::ReuseDetected => {

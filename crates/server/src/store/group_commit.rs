@@ -144,21 +144,48 @@ mod tests {
         assert_eq!(commit.durable().await, Ok(()));
     }
 
+    /// The writer that started a flush is cancelled while the flush runs: the flush still
+    /// finishes, and a writer that came after it is not stranded.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_cancelled_writer_does_not_strand_the_others() {
-        let commit = Arc::new(GroupCommit::new(|| {
-            std::thread::sleep(Duration::from_millis(20));
-            Ok(())
+        let (started, finished, open) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)), Arc::new(AtomicBool::new(false)));
+        let commit = Arc::new(GroupCommit::new({
+            let (started, finished, open) = (started.clone(), finished.clone(), open.clone());
+            move || {
+                started.fetch_add(1, SeqCst);
+                while !open.load(SeqCst) {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                finished.fetch_add(1, SeqCst);
+                Ok(())
+            }
         }));
-        // The first writer starts the flush and is then dropped mid-wait.
         let first = tokio::spawn({
             let commit = commit.clone();
             async move { commit.durable().await }
         });
-        tokio::time::sleep(Duration::from_millis(2)).await;
+        tokio::time::timeout(Duration::from_secs(5), async {
+            while started.load(SeqCst) == 0 {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        })
+        .await
+        .expect("the first writer starts a flush");
         first.abort();
-        let second = tokio::time::timeout(Duration::from_secs(5), commit.durable()).await;
-        assert_eq!(second.expect("the second writer was stranded"), Ok(()));
+        let cancelled = first.await.expect_err("the first writer was waiting on its flush");
+        assert!(cancelled.is_cancelled(), "{cancelled}");
+        assert_eq!(finished.load(SeqCst), 0, "cancelled while its flush ran");
+
+        let second = tokio::spawn({
+            let commit = commit.clone();
+            async move { commit.durable().await }
+        });
+        open.store(true, SeqCst);
+        let second = tokio::time::timeout(Duration::from_secs(5), second).await.expect("the second writer was stranded");
+        assert_eq!(second.unwrap(), Ok(()));
+        // The cancelled writer's flush ran to its end, and the second writer, whose write came
+        // after that flush began, waited for one more.
+        assert_eq!((started.load(SeqCst), finished.load(SeqCst)), (2, 2));
     }
 
     /// What the flush holds (the database) is let go before any writer is woken: once the

@@ -4,12 +4,16 @@
 //! behind the same handlers for deployments with several replicas. Every method that
 //! writes returns only once the write is durable: an acknowledged write survives `kill -9`.
 
+#[cfg(test)]
+mod contract;
 mod group_commit;
 mod newest_pages;
+mod quota_day;
 mod sled_store;
 
 use async_trait::async_trait;
 use fyd_core::course::{Course, CourseContent};
+use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 pub use sled_store::SledStore;
@@ -63,7 +67,7 @@ pub enum RefreshOutcome {
     Rotated(SessionRecord),
     /// The token had already been rotated away: the session is now revoked.
     ReuseDetected,
-    /// No such session (logged out, revoked, or never existed).
+    /// No such session (logged out, revoked, or never existed), or not the token's user's.
     NoSession,
 }
 
@@ -84,24 +88,53 @@ pub enum DeleteOutcome {
     NotOwner,
 }
 
-/// One unit of a user's quota for a Seoul day, taken by [`Store::reserve_quota`] and held
-/// until the work it pays for succeeds (it stays used) or fails ([`Store::release_quota`]).
+/// One unit of a user's quota for a Seoul day, held by [`Store::reserve_quota`] for work in
+/// flight until that work succeeds ([`Store::keep_quota`]: the unit is spent), fails
+/// ([`Store::release_quota`]: it is given back) or its deadline passes.
 ///
-/// The store decides what a hold is; callers only hand it back. Today it names the counter
-/// it was taken from; a store that keeps holds as records (with an id, or a deadline after
-/// which an abandoned hold lapses) changes this type and its own methods, not their callers.
+/// A hold is a record in the store with its deadline, not a count in some process: a request
+/// that never finishes (its process killed, its task dropped) cannot keep the unit. From its
+/// deadline on a hold counts for nothing, in every backend, whether or not anything removed it
+/// yet; and a store that knows no other process can hold its units (sled, whose directory is
+/// locked while open) releases every hold it finds when it opens, since they belong to a
+/// process that is gone. A store shared by several processes (PostgreSQL) only lets holds lapse
+/// at their deadline, because another live process may be working under them.
+///
+/// Keep, release and lapse are exclusive, and each happens at most once: a unit is spent
+/// once or given back once, never both.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QuotaHold {
+    /// Unique among the holds of its user and day; the store chooses it.
+    pub id: u64,
     pub user: u64,
     /// The Seoul day, "YYYY-MM-DD".
     pub day: String,
+    /// From this instant on the hold counts for nothing and can no longer be kept.
+    pub deadline: Timestamp,
 }
 
-/// A day's quota was granted (with what remains after it) or is used up.
+/// A day's quota was held (with what remains once it is spent) or is used up.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum QuotaReservation {
     Granted { hold: QuotaHold, remaining: u32 },
     Exhausted,
+}
+
+/// A course to store with the unit that paid for it ([`Store::keep_quota`]); its author is
+/// the hold's user.
+#[derive(Debug, Clone)]
+pub struct NewCourse {
+    pub created_at: String,
+    pub content: CourseContent,
+}
+
+/// What [`Store::keep_quota`] did.
+#[derive(Debug, Clone)]
+pub enum KeptQuota {
+    /// The unit is spent, and the course stored if one was given.
+    Kept(Option<Box<Course>>),
+    /// The hold had passed its deadline or was released: nothing was spent or stored.
+    Lapsed,
 }
 
 #[async_trait]
@@ -113,9 +146,10 @@ pub trait Store: Send + Sync + 'static {
 
     async fn create_session(&self, session: &SessionRecord) -> StoreResult<()>;
     async fn session(&self, id: &str) -> StoreResult<Option<SessionRecord>>;
-    /// Atomically checks a refresh token's generation against its session and rotates it
-    /// when asked; a retired generation revokes the session (reuse detection).
-    async fn present_refresh(&self, session_id: &str, generation: u32, rotate: bool) -> StoreResult<RefreshOutcome>;
+    /// Atomically checks a refresh token's user and generation against its session and rotates
+    /// it when asked; a retired generation revokes the session (reuse detection). A token
+    /// naming another user than the session's is `NoSession` and changes nothing.
+    async fn present_refresh(&self, session_id: &str, user_id: u64, generation: u32, rotate: bool) -> StoreResult<RefreshOutcome>;
     async fn revoke_session(&self, id: &str) -> StoreResult<()>;
 
     async fn create_course(&self, author: u64, created_at: String, content: CourseContent) -> StoreResult<Course>;
@@ -124,13 +158,18 @@ pub trait Store: Send + Sync + 'static {
     async fn list_courses(&self, author: u64, before: Option<u64>, limit: usize) -> StoreResult<Vec<CourseJson>>;
     async fn delete_course(&self, id: u64, requester: u64) -> StoreResult<DeleteOutcome>;
 
-    /// Takes one unit of `user`'s quota for `day` if fewer than `limit` are used, atomically
-    /// with respect to every other reservation.
-    async fn reserve_quota(&self, user: u64, day: &str, limit: u32) -> StoreResult<QuotaReservation>;
-    /// Gives back the unit `hold` took (the work it paid for failed).
-    async fn release_quota(&self, hold: QuotaHold) -> StoreResult<()>;
-    /// Units of `user`'s quota for `day` taken and not given back.
-    async fn quota_used(&self, user: u64, day: &str) -> StoreResult<u32>;
+    /// Holds one unit of `user`'s quota for `day` until `deadline` if fewer than `limit` are
+    /// spent or held at `now`, atomically with respect to every other quota operation.
+    async fn reserve_quota(&self, user: u64, day: &str, limit: u32, now: Timestamp, deadline: Timestamp) -> StoreResult<QuotaReservation>;
+    /// Gives back the unit `hold` took (its work failed). A hold already released, kept or
+    /// lapsed is left as it is.
+    async fn release_quota(&self, hold: &QuotaHold) -> StoreResult<()>;
+    /// Spends the unit `hold` took (its work succeeded) and, with `course`, stores that course
+    /// in the same atomic, durable write: after a crash both are there or neither. A hold past
+    /// its deadline at `now`, or no longer there, spends and stores nothing.
+    async fn keep_quota(&self, hold: &QuotaHold, now: Timestamp, course: Option<NewCourse>) -> StoreResult<KeptQuota>;
+    /// Units of `user`'s quota for `day` spent, plus those held at `now`.
+    async fn quota_used(&self, user: u64, day: &str, now: Timestamp) -> StoreResult<u32>;
 
     /// Makes every write so far durable (used at shutdown; write methods already do it).
     async fn flush(&self) -> StoreResult<()>;

@@ -1,86 +1,157 @@
 //! The authorization matrix: every endpoint that needs a token, with every kind of bad token,
 //! answers 401 `token_not_valid` and leaks nothing; another user's valid token gets 403 on
 //! the victim's course and sees none of it anywhere.
+//!
+//! Each bad token is wrong in one respect only: the forgeries are unexpired, of a live session,
+//! and signed with the server's own key and algorithm except where their fault is the
+//! signature or the algorithm (`fyd_test_support::tokens`); the same token re-signed with
+//! nothing changed is accepted everywhere. So turning off any single check (the signature, the
+//! algorithm, the type, expiry, the session or its user) fails this suite.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-use fyd_test_support::{alg_none, course_body, login_body, seongsu_request, TestApp};
+use fyd_test_support::tokens::{alg_none, known_secret, resigned, sign, with_signature_changed, OTHER_SECRET, SECRET};
+use fyd_test_support::{course_body, login_body, seongsu_request, TestApp};
 use jiff::SignedDuration;
+use jsonwebtoken::Algorithm;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 const SECRET_TITLE: &str = "미나만 아는 코스";
 
-struct Tokens {
-    cases: Vec<(&'static str, Option<String>)>,
+/// Mina's live session on a server that signs with the known secret, and another user.
+struct Mina {
+    app: TestApp,
+    /// Live: unexpired, of a live session.
+    access: String,
+    refresh: String,
+    course: u64,
+    /// Joon's user id: a real user, not the session's.
+    joon: u64,
+    /// Unexpired, but its session was logged out.
+    revoked_access: String,
+    revoked_refresh: String,
+    /// Of a live session, but past its lifetime.
+    expired_access: String,
 }
 
-async fn bad_tokens(app: &TestApp) -> Tokens {
-    // A session that is logged out: its access token is revoked.
-    let revoked = app.join("revoked@example.com", "revoked").await;
-    let revoked_access = revoked["access"].as_str().unwrap().to_owned();
-    let logout = app.post("/user/logout/", Some(&revoked_access), json!({"refresh": revoked["refresh"]})).await;
+async fn mina() -> Mina {
+    let app = TestApp::spawn_with(known_secret).await;
+    let first = app.join("mina@example.com", "mina").await;
+    let expired_access = first["access"].as_str().unwrap().to_owned();
+    app.advance(SignedDuration::from_mins(61)); // the first session's access token expires
+    let joon = app.join("joon@example.com", "joon").await["user"]["pk"].as_u64().unwrap();
+    let login = || app.post("/user/login/", None, login_body("mina@example.com"));
+    let revoked = login().await.body;
+    let logout = app.post("/user/logout/", revoked["access"].as_str(), json!({"refresh": revoked["refresh"]})).await;
     assert_eq!(logout.status, StatusCode::OK);
-    // An expired one: issued now, checked after the clock moves past its lifetime.
-    let expiring = app.join("expiring@example.com", "expiring").await["access"].as_str().unwrap().to_owned();
-    let refresh_token = app.join("refresher@example.com", "refresher").await["refresh"].as_str().unwrap().to_owned();
-    let live = app.user_token("live@example.com", "live").await;
-    let unsigned = live.rsplit_once('.').unwrap().0;
-    let bad_signature = format!("{unsigned}.{}", URL_SAFE_NO_PAD.encode(b"not the signature"));
-    Tokens {
-        cases: vec![
-            ("no token", None),
-            ("malformed", Some("not-a-jwt".into())),
-            ("expired", Some(expiring)),
-            ("bad signature", Some(bad_signature)),
-            ("alg none", Some(alg_none(&live))),
-            ("refresh token as access", Some(refresh_token)),
-            ("revoked session", Some(revoked_access)),
-        ],
+    let live = login().await.body;
+    let access = live["access"].as_str().unwrap().to_owned();
+    let course = app.create_course(&access, SECRET_TITLE).await["id"].as_u64().unwrap();
+    Mina {
+        refresh: live["refresh"].as_str().unwrap().to_owned(),
+        course,
+        joon,
+        revoked_access: revoked["access"].as_str().unwrap().to_owned(),
+        revoked_refresh: revoked["refresh"].as_str().unwrap().to_owned(),
+        expired_access,
+        access,
+        app,
     }
 }
 
-#[tokio::test]
-async fn every_endpoint_refuses_every_bad_token_without_leaking() {
-    let app = TestApp::spawn().await;
-    let owner = app.user_token("mina@example.com", "mina").await;
-    let course = app.create_course(&owner, SECRET_TITLE).await;
-    let id = course["id"].as_u64().unwrap();
-    let tokens = bad_tokens(&app).await;
-    app.advance(SignedDuration::from_mins(61)); // expires "expired" (and every access token)
-    let owner = app.post("/user/login/", None, login_body("mina@example.com")).await.body["access"].as_str().unwrap().to_owned();
-    let recommend = seongsu_request();
-    let endpoints: Vec<(Method, String, Option<Value>)> = vec![
+/// Bad tokens made from a live `token` of a live session, each wrong in one respect only:
+/// signed and timed as the server would, except for what its name says.
+fn one_fault_each(token: &str, other_user: u64) -> Vec<(&'static str, String)> {
+    let claims = fyd_test_support::tokens::claims(token);
+    let other_type = if claims["token_type"] == "access" { "refresh" } else { "access" };
+    vec![
+        ("signature changed", with_signature_changed(token)),
+        ("signed with another key", sign(&claims, Algorithm::HS256, OTHER_SECRET)),
+        ("alg none, unsigned", alg_none(token)),
+        ("alg HS512 with the server's key", sign(&claims, Algorithm::HS512, SECRET)),
+        ("type changed", resigned(token, |c| c["token_type"] = json!(other_type))),
+        ("subject changed to another user", resigned(token, |c| c["sub"] = json!(other_user.to_string()))),
+    ]
+}
+
+/// Every endpoint that takes an access token, with a body it would accept from Mina.
+fn endpoints(mina: &Mina) -> Vec<(Method, String, Option<Value>)> {
+    vec![
         (Method::GET, "/user/user/".into(), None),
-        (Method::POST, "/user/logout/".into(), Some(json!({"refresh": "x"}))),
         (Method::GET, "/chat/chat/".into(), None),
         (Method::POST, "/chat/chat/".into(), Some(course_body("침입"))),
-        (Method::GET, format!("/chat/chat/{id}/"), None),
-        (Method::DELETE, format!("/chat/chat/{id}/"), None),
-        (Method::POST, "/chat/chatbot/".into(), Some(recommend.clone())),
-        (Method::POST, "/chat/chatbot/stream/".into(), Some(recommend)),
+        (Method::GET, format!("/chat/chat/{}/", mina.course), None),
+        (Method::POST, "/chat/chatbot/".into(), Some(seongsu_request())),
+        (Method::POST, "/chat/chatbot/stream/".into(), Some(seongsu_request())),
+        (Method::DELETE, format!("/chat/chat/{}/", mina.course), None),
+        (Method::POST, "/user/logout/".into(), Some(json!({"refresh": mina.refresh}))),
+    ]
+}
+
+#[tokio::test]
+async fn every_endpoint_refuses_a_token_wrong_in_any_one_respect_and_accepts_it_re_signed_unchanged() {
+    let mina = mina().await;
+    let app = &mina.app;
+    let mut cases = vec![
+        ("no token", None),
+        ("malformed", Some("not-a-jwt".to_owned())),
+        ("expired", Some(mina.expired_access.clone())),
+        ("a refresh token", Some(mina.refresh.clone())),
+        ("revoked session", Some(mina.revoked_access.clone())),
     ];
-    let mut checked = 0;
+    cases.extend(one_fault_each(&mina.access, mina.joon).into_iter().map(|(name, token)| (name, Some(token))));
+    let endpoints = endpoints(&mina);
+    let mut refused = 0;
     for (method, path, body) in &endpoints {
-        for (name, token) in &tokens.cases {
+        for (name, token) in &cases {
             let reply = app.request(method.clone(), path, token.as_deref(), body.clone()).await;
             assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{name} on {method} {path}: {}", reply.body);
             assert_eq!(reply.code(), "token_not_valid", "{name} on {method} {path}");
             assert_eq!(reply.header("www-authenticate"), Some("Bearer"));
             assert!(!reply.body.to_string().contains(SECRET_TITLE));
-            checked += 1;
+            refused += 1;
         }
-        // verify answers for tokens in the body, with the same rules.
     }
-    for (name, token) in &tokens.cases {
+    for (name, token) in &cases {
         let reply = app.post("/user/token/verify/", None, json!({"token": token.clone().unwrap_or_default()})).await;
         assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "verify {name}");
-        checked += 1;
+        refused += 1;
     }
-    assert_eq!(checked, endpoints.len() * 7 + 7);
-    // Nothing changed: the course is still there and nothing was created.
-    let list = app.get("/chat/chat/", Some(&owner)).await.body;
-    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(refused, (endpoints.len() + 1) * 11);
+    let list = app.get("/chat/chat/", Some(&mina.access)).await.body;
+    assert_eq!(list.as_array().unwrap().len(), 1, "nothing was created or deleted: {list}");
+
+    // The same token re-signed with nothing changed opens every one of them: each refusal
+    // above was for its one fault.
+    let genuine = resigned(&mina.access, |_| {});
+    assert_ne!(genuine, mina.access, "a new signature over the same claims");
+    assert_eq!(app.post("/user/token/verify/", None, json!({"token": genuine})).await.status, StatusCode::OK);
+    for (method, path, body) in &endpoints {
+        let reply = app.request(method.clone(), path, Some(&genuine), body.clone()).await;
+        assert!(reply.status.is_success(), "{method} {path}: {} {}", reply.status, reply.body);
+    }
+}
+
+#[tokio::test]
+async fn refresh_refuses_a_token_wrong_in_any_one_respect_and_accepts_it_re_signed_unchanged() {
+    let mina = mina().await;
+    let app = &mina.app;
+    let mut cases = vec![("an access token", mina.access.clone()), ("revoked session", mina.revoked_refresh.clone())];
+    cases.extend(one_fault_each(&mina.refresh, mina.joon));
+    for rotate in [false, true] {
+        for (name, token) in &cases {
+            let reply = app.post("/user/token/refresh/", None, json!({"refresh": token, "rotate": rotate})).await;
+            assert_eq!(
+                (reply.status, reply.code()),
+                (StatusCode::UNAUTHORIZED, "token_not_valid"),
+                "{name}, rotate {rotate}: {}",
+                reply.body
+            );
+        }
+    }
+    let genuine = resigned(&mina.refresh, |_| {});
+    let reply = app.post("/user/token/refresh/", None, json!({"refresh": genuine, "rotate": true})).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(app.get("/user/user/", reply.body["access"].as_str()).await.body["pk"], 1);
 }
 
 #[tokio::test]

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use futures_util::future::join_all;
-use futures_util::StreamExt;
+use fyd_test_support::sse::events;
 use fyd_test_support::{join_at, join_body, seongsu_request, Reply, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -27,12 +27,10 @@ async fn recommend(client: reqwest::Client, url: String, token: String, variant:
     if !streamed {
         return true;
     }
-    let mut text = String::new();
-    let mut bytes = response.bytes_stream();
-    while let Some(chunk) = bytes.next().await {
-        text.push_str(&String::from_utf8_lossy(&chunk.unwrap()));
-    }
-    text.contains("event: done")
+    let events = events(response).await.unwrap();
+    let last = events.last().expect("a streamed answer ends with an event");
+    assert_eq!(last.name, "done", "{:?}", last.data);
+    true
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

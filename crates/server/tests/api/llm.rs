@@ -5,12 +5,12 @@
 
 use std::time::{Duration, Instant};
 
-use futures_util::StreamExt;
 use fyd_core::catalogue::catalogue;
 use fyd_core::check::problems;
 use fyd_core::course::CourseContent;
 use fyd_core::testing::{good_answer, GOOD_NOTE};
 use fyd_server::config::{OpenAiFallback, ProviderKind, Secret};
+use fyd_test_support::sse::events;
 use fyd_test_support::upstream::{Reply, Upstream};
 use fyd_test_support::{plan_request, seongsu_request, TestApp};
 use reqwest::StatusCode;
@@ -314,27 +314,7 @@ async fn a_repair_that_runs_past_the_deadline_gives_the_built_in_course_in_time(
 async fn stream(app: &TestApp, token: &str, body: Value) -> (StatusCode, reqwest::header::HeaderMap, Vec<(String, Value, Instant)>) {
     let response = app.client.post(format!("{}/chat/chatbot/stream/", app.url)).bearer_auth(token).json(&body).send().await.unwrap();
     let (status, headers) = (response.status(), response.headers().clone());
-    let mut events = Vec::new();
-    let mut buffer = String::new();
-    let mut bytes = response.bytes_stream();
-    while let Some(chunk) = bytes.next().await {
-        buffer.push_str(&String::from_utf8_lossy(&chunk.unwrap()));
-        while let Some(end) = buffer.find("\n\n") {
-            let block: String = buffer.drain(..end + 2).collect();
-            let mut name = "message".to_owned();
-            let mut data = String::new();
-            for line in block.lines() {
-                if let Some(value) = line.strip_prefix("event:") {
-                    name = value.trim().to_owned();
-                } else if let Some(value) = line.strip_prefix("data:") {
-                    data.push_str(value.trim());
-                }
-            }
-            if !data.is_empty() {
-                events.push((name, serde_json::from_str(&data).unwrap(), Instant::now()));
-            }
-        }
-    }
+    let events = events(response).await.unwrap().into_iter().map(|e| (e.name, e.data, e.at)).collect();
     (status, headers, events)
 }
 

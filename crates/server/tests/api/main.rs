@@ -11,6 +11,7 @@ mod authz;
 mod concurrency;
 mod courses;
 mod durability;
+mod holds;
 mod hostile;
 mod llm;
 mod places;

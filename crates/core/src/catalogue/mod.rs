@@ -283,7 +283,7 @@ impl Catalogue {
         }
         // A name inside a longer text counts where a word of the text begins ("부산 해운대 근처"
         // names 해운대 — and not "산해", which only straddles two words).
-        let from_each_word: Vec<String> = word_starts(text).map(|rest| key(rest)).collect();
+        let from_each_word: Vec<String> = word_starts(text).map(key).collect();
         let inside = |name: &&Name| name.key.chars().count() >= 2 && from_each_word.iter().any(|rest| rest.starts_with(&name.key));
         if let Some(found) = best(&mut self.names.iter().filter(inside)) {
             return Ok(found);

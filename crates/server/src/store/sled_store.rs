@@ -7,6 +7,9 @@
 //! - `courses`: author id ++ course id → `Course` as its wire JSON (served without decoding),
 //!   so a user's newest courses are one reverse range scan; `course_owners`: course id →
 //!   author id, for lookups by id.
+//! - `shares`: SHA-256 of a share token → `ShareRecord` (JSON); `course_shares`: course id →
+//!   that hash, so a course has at most one link. Both change in one transaction with
+//!   `course_owners` (the owner check), and deleting a course removes its link.
 //! - `quota`: user id ++ Seoul day ("YYYY-MM-DD") → units used (u32).
 //! - `ids`: `users` and `courses` → the last id of that kind handed out (u64). Each kind counts
 //!   from 1 on a fresh store, as the service fyd replaces did; the counter moves in the same
@@ -31,8 +34,8 @@ use sled::transaction::{ConflictableTransactionError, ConflictableTransactionRes
 use super::group_commit::GroupCommit;
 use super::newest_pages::{self, NewestPages};
 use super::{
-    CourseJson, DeleteOutcome, NewUser, QuotaHold, QuotaReservation, RefreshOutcome, SessionRecord, Store, StoreError, StoreResult,
-    UserRecord,
+    CourseJson, DeleteOutcome, NewUser, QuotaHold, QuotaReservation, RefreshOutcome, SessionRecord, ShareOutcome, ShareRecord,
+    ShareTokenHash, Store, StoreError, StoreResult, UserRecord,
 };
 
 pub struct SledStore {
@@ -43,6 +46,8 @@ pub struct SledStore {
     sessions: sled::Tree,
     courses: sled::Tree,
     course_owners: sled::Tree,
+    shares: sled::Tree,
+    course_shares: sled::Tree,
     quota: sled::Tree,
     ids: sled::Tree,
     commits: GroupCommit,
@@ -61,6 +66,8 @@ impl SledStore {
             sessions: tree("sessions")?,
             courses: tree("courses")?,
             course_owners: tree("course_owners")?,
+            shares: tree("shares")?,
+            course_shares: tree("course_shares")?,
             quota: tree("quota")?,
             ids: tree("ids")?,
             newest: NewestPages::new(),
@@ -217,6 +224,29 @@ fn last_id(ids: &TransactionalTree, kind: &[u8]) -> ConflictableTransactionResul
     ids.get(kind)?.map_or(Ok(0), |last| read_u64(&last)).map_err(ConflictableTransactionError::Abort)
 }
 
+/// Whether course `id` exists and is `requester`'s, inside a transaction: `Done` (with
+/// `had_link: false`, which callers ignore) when it is.
+fn owner_check(owners: &TransactionalTree, id: u64, requester: u64) -> ConflictableTransactionResult<ShareOutcome, StoreError> {
+    let Some(author) = owners.get(id.to_be_bytes())? else {
+        return Ok(ShareOutcome::NotFound);
+    };
+    let author = read_u64(&author).map_err(ConflictableTransactionError::Abort)?;
+    Ok(if author == requester { ShareOutcome::Done { had_link: false } } else { ShareOutcome::NotOwner })
+}
+
+/// Removes course `course`'s share link, if it has one; whether it had.
+fn remove_share(
+    shares: &TransactionalTree,
+    course_shares: &TransactionalTree,
+    course: u64,
+) -> ConflictableTransactionResult<bool, StoreError> {
+    let Some(hash) = course_shares.remove(&course.to_be_bytes())? else {
+        return Ok(false);
+    };
+    shares.remove(hash)?;
+    Ok(true)
+}
+
 fn read_count(bytes: Option<&[u8]>) -> u32 {
     bytes.and_then(|b| b.try_into().ok()).map(u32::from_be_bytes).unwrap_or(0)
 }
@@ -352,22 +382,59 @@ impl Store for SledStore {
 
     async fn delete_course(&self, id: u64, requester: u64) -> StoreResult<DeleteOutcome> {
         let id_key = id.to_be_bytes();
-        let outcome = (&self.courses, &self.course_owners)
-            .transaction(|(courses, owners)| {
-                let Some(author) = owners.get(id_key)? else {
-                    return Ok(DeleteOutcome::NotFound);
-                };
-                let author = read_u64(&author).map_err(ConflictableTransactionError::Abort)?;
-                if author != requester {
-                    return Ok(DeleteOutcome::NotOwner);
+        let outcome = (&self.courses, &self.course_owners, &self.shares, &self.course_shares)
+            .transaction(|(courses, owners, shares, course_shares)| {
+                match owner_check(owners, id, requester)? {
+                    ShareOutcome::NotFound => return Ok(DeleteOutcome::NotFound),
+                    ShareOutcome::NotOwner => return Ok(DeleteOutcome::NotOwner),
+                    ShareOutcome::Done { .. } => {}
                 }
                 owners.remove(&id_key)?;
-                courses.remove(&course_key(author, id))?;
+                courses.remove(&course_key(requester, id))?;
+                remove_share(shares, course_shares, id)?;
                 Ok(DeleteOutcome::Deleted)
             })
             .map_err(transaction_error)?;
         if outcome == DeleteOutcome::Deleted {
             self.newest.invalidate(requester);
+            self.durable().await?;
+        }
+        Ok(outcome)
+    }
+
+    async fn put_share(&self, token_hash: ShareTokenHash, share: ShareRecord, requester: u64) -> StoreResult<ShareOutcome> {
+        let record = encode(&share);
+        let outcome = (&self.course_owners, &self.shares, &self.course_shares)
+            .transaction(|(owners, shares, course_shares)| {
+                if let outcome @ (ShareOutcome::NotFound | ShareOutcome::NotOwner) = owner_check(owners, share.course, requester)? {
+                    return Ok(outcome);
+                }
+                let had_link = remove_share(shares, course_shares, share.course)?;
+                shares.insert(&token_hash, record.as_slice())?;
+                course_shares.insert(&share.course.to_be_bytes(), &token_hash)?;
+                Ok(ShareOutcome::Done { had_link })
+            })
+            .map_err(transaction_error)?;
+        if let ShareOutcome::Done { .. } = outcome {
+            self.durable().await?;
+        }
+        Ok(outcome)
+    }
+
+    async fn share(&self, token_hash: &ShareTokenHash) -> StoreResult<Option<ShareRecord>> {
+        self.shares.get(token_hash).map_err(backend)?.map(|v| decode(&v)).transpose()
+    }
+
+    async fn revoke_share(&self, course: u64, requester: u64) -> StoreResult<ShareOutcome> {
+        let outcome = (&self.course_owners, &self.shares, &self.course_shares)
+            .transaction(|(owners, shares, course_shares)| {
+                if let outcome @ (ShareOutcome::NotFound | ShareOutcome::NotOwner) = owner_check(owners, course, requester)? {
+                    return Ok(outcome);
+                }
+                Ok(ShareOutcome::Done { had_link: remove_share(shares, course_shares, course)? })
+            })
+            .map_err(transaction_error)?;
+        if let ShareOutcome::Done { had_link: true } = outcome {
             self.durable().await?;
         }
         Ok(outcome)

@@ -520,6 +520,41 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_course_has_one_share_link_which_only_its_owner_changes_and_which_goes_with_the_course() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path(), CACHE).unwrap();
+        let (owner, other) = (store.create_user(user(1)).await.unwrap().id, store.create_user(user(2)).await.unwrap().id);
+        let course = store.create_course(owner, "t".into(), content("a")).await.unwrap().id;
+        let share = |expires_at| ShareRecord { course, created_at: "t".into(), expires_at, show_nickname: false };
+        let (first, second) = ([1; 32], [2; 32]);
+
+        assert_eq!(store.put_share(first, share(None), other).await.unwrap(), ShareOutcome::NotOwner);
+        assert_eq!(store.put_share(first, ShareRecord { course: 99, ..share(None) }, owner).await.unwrap(), ShareOutcome::NotFound);
+        assert_eq!(store.share(&first).await.unwrap(), None, "a refused link is not stored");
+        assert_eq!(store.put_share(first, share(None), owner).await.unwrap(), ShareOutcome::Done { had_link: false });
+        assert_eq!(store.share(&first).await.unwrap(), Some(share(None)));
+
+        assert_eq!(store.put_share(second, share(Some(42)), owner).await.unwrap(), ShareOutcome::Done { had_link: true });
+        assert_eq!(store.share(&first).await.unwrap(), None, "the earlier link is replaced");
+        assert_eq!(store.revoke_share(course, other).await.unwrap(), ShareOutcome::NotOwner);
+        assert_eq!(store.revoke_share(99, owner).await.unwrap(), ShareOutcome::NotFound);
+        drop(store);
+
+        let store = SledStore::open(dir.path(), CACHE).unwrap();
+        assert_eq!(store.share(&second).await.unwrap(), Some(share(Some(42))), "kept across a reopen");
+        assert_eq!(store.revoke_share(course, owner).await.unwrap(), ShareOutcome::Done { had_link: true });
+        assert_eq!(store.share(&second).await.unwrap(), None);
+        assert_eq!(store.revoke_share(course, owner).await.unwrap(), ShareOutcome::Done { had_link: false });
+
+        store.put_share(first, share(None), owner).await.unwrap();
+        assert_eq!(store.delete_course(course, other).await.unwrap(), DeleteOutcome::NotOwner);
+        assert!(store.share(&first).await.unwrap().is_some());
+        assert_eq!(store.delete_course(course, owner).await.unwrap(), DeleteOutcome::Deleted);
+        assert_eq!(store.share(&first).await.unwrap(), None, "deleting a course ends its link");
+        assert!(store.course_shares.is_empty() && store.shares.is_empty());
+    }
+
+    #[tokio::test]
     async fn a_store_from_before_the_counters_keeps_its_ids_and_never_hands_one_out_again() {
         let dir = tempfile::tempdir().unwrap();
         // What the old scheme wrote: users and courses numbered by sled's one generator (+1).

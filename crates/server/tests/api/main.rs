@@ -16,3 +16,4 @@ mod llm;
 mod places;
 mod protocol;
 mod recommend;
+mod shares;

@@ -401,7 +401,7 @@ impl Session {
 /// What a streamed recommendation sends, in order: stops as they are known, then the course.
 pub enum StreamEvent {
     Stop(Stop),
-    Done(RecommendDetail),
+    Done(Box<RecommendDetail>),
 }
 
 /// A streamed recommendation being read (server-sent events).
@@ -426,7 +426,7 @@ impl RecommendStream {
                 let unreadable = |err: serde_json::Error| CliError::Other(format!("the server sent an unreadable {event} event: {err}"));
                 match event.as_str() {
                     "stop" => return serde_json::from_str(&data).map(StreamEvent::Stop).map_err(unreadable),
-                    "done" => return serde_json::from_str(&data).map(StreamEvent::Done).map_err(unreadable),
+                    "done" => return serde_json::from_str(&data).map(|detail| StreamEvent::Done(Box::new(detail))).map_err(unreadable),
                     "error" => {
                         let body: ErrorBody = serde_json::from_str(&data).map_err(unreadable)?;
                         let status = if body.code == "upstream_timeout" { 504 } else { 502 };

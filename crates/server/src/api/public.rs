@@ -70,7 +70,7 @@ async fn open(Data(state): Data<&Arc<AppState>>, Path(name): Path<String>, reque
         }
     }
     let (text, ics) = split_name(&name);
-    let opened = match open_link(&state, text).await {
+    let opened = match open_link(state, text).await {
         Ok(Some(opened)) => opened,
         Ok(None) => return page(StatusCode::NOT_FOUND, not_found_page(lang)),
         Err(err) => {
@@ -83,7 +83,7 @@ async fn open(Data(state): Data<&Arc<AppState>>, Path(name): Path<String>, reque
         return page(StatusCode::OK, course_page(&shared, lang));
     }
     let asked = request.uri().query().and_then(|query| url::form_urlencoded::parse(query.as_bytes()).find(|(key, _)| key == "date"));
-    match calendar_file(&state, &opened.course, asked.as_ref().map(|(_, date)| date.as_ref()), request.header("accept-language")) {
+    match calendar_file(state, &opened.course, asked.as_ref().map(|(_, date)| date.as_ref()), request.header("accept-language")) {
         Ok(file) => Response::builder()
             .content_type("text/calendar; charset=utf-8")
             .header(header::CONTENT_DISPOSITION, file.disposition)

@@ -74,7 +74,7 @@ impl SharesApi {
         body: Json<ShareRequest>,
         request: &Request,
     ) -> Result<ShareResponse, Failure<ShareErrors>> {
-        let id = course_id(&id.0)?;
+        let id = course_id(&id.0).ok_or_else(ApiError::not_found)?;
         body.0.check().map_err(ApiError::invalid)?;
         let base =
             self.state.sharing.base_url(request.header("host")).ok_or_else(|| {
@@ -113,7 +113,7 @@ impl SharesApi {
     /// The link stops opening at once, page and calendar file alike.
     #[oai(path = "/chat/chat/:id/share", method = "delete", operation_id = "revoke_share")]
     async fn revoke(&self, auth: BearerAuth, id: Path<String>) -> Result<RevokeResponse, Failure<RevokeErrors>> {
-        let id = course_id(&id.0)?;
+        let id = course_id(&id.0).ok_or_else(ApiError::not_found)?;
         match self.state.store.revoke_share(id, auth.0.user_id).await? {
             ShareOutcome::Done { had_link } => {
                 if had_link {
@@ -142,7 +142,7 @@ impl SharesApi {
         #[oai(name = "Accept-Language")]
         accept_language: Header<Option<String>>,
     ) -> Result<IcsResponse, Failure<IcsErrors>> {
-        let id = course_id(&id.0)?;
+        let id = course_id(&id.0).ok_or_else(ApiError::not_found)?;
         let stored = self.state.store.course(id).await?.ok_or_else(ApiError::not_found)?;
         if stored.author != auth.0.user_id {
             Err(ApiError::forbidden())?;
@@ -154,8 +154,9 @@ impl SharesApi {
     }
 }
 
-fn course_id(text: &str) -> Result<u64, ApiError> {
-    text.parse().map_err(|_| ApiError::not_found())
+/// A course id in a path; anything else is no course (a 404).
+fn course_id(text: &str) -> Option<u64> {
+    text.parse().ok()
 }
 
 /// A stored course, decoded (the share page and the calendar read its parts).

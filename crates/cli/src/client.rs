@@ -19,7 +19,7 @@ use fyd_core::course::{Course, Stop};
 use fyd_core::request::RecommendRequest;
 use fyd_core::wire::{
     paths, Detail, ErrorBody, JoinRequest, LoginRequest, LogoutRequest, RecommendDetail, RecommendResult, RefreshRequest, RefreshResponse,
-    TokenPair, User,
+    ShareLink, ShareRequest, TokenPair, User,
 };
 use reqwest::blocking::{Client as Http, RequestBuilder, Response};
 use reqwest::header::HeaderMap;
@@ -195,7 +195,28 @@ impl Client {
         token: Option<&str>,
         body: Option<&B>,
     ) -> CliResult<Answer<R>> {
+        let Answer { body: bytes, headers } = self.fetch(method, path, token, body, None)?;
+        let body = match bytes {
+            Err(failure) => Err(failure),
+            Ok(bytes) => Ok(serde_json::from_slice(if bytes.is_empty() { b"null" } else { &bytes[..] })
+                .map_err(|err| CliError::Other(format!("the server at {} answered something fyd cannot read: {err}", self.server)))?),
+        };
+        Ok(Answer { body, headers })
+    }
+
+    /// One call, its success body as it came, asking for `accept_language` when given.
+    fn fetch<B: Serialize>(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&B>,
+        accept_language: Option<&str>,
+    ) -> CliResult<Answer<Vec<u8>>> {
         let mut builder = self.http.request(method, format!("{}{path}", self.server));
+        if let Some(language) = accept_language {
+            builder = builder.header("accept-language", language);
+        }
         if let Some(token) = token {
             builder = builder.bearer_auth(token);
         }
@@ -209,10 +230,7 @@ impl Client {
         if !(200..300).contains(&status) {
             return Ok(Answer { body: Err(ApiFailure::read(status, &bytes)), headers });
         }
-        let bytes = if bytes.is_empty() { &b"null"[..] } else { &bytes[..] };
-        let body = serde_json::from_slice(bytes)
-            .map_err(|err| CliError::Other(format!("the server at {} answered something fyd cannot read: {err}", self.server)))?;
-        Ok(Answer { body: Ok(body), headers })
+        Ok(Answer { body: Ok(bytes.to_vec()), headers })
     }
 }
 
@@ -326,12 +344,40 @@ impl Session {
         self.call::<(), ()>(Method::DELETE, &paths::course(id), None)?.body.map_err(|failure| failure.explain_for_course(id))
     }
 
+    /// A link anyone can open to course `id` (replacing its earlier one).
+    pub fn share(&mut self, id: u64, request: &ShareRequest) -> CliResult<ShareLink> {
+        self.call(Method::POST, &paths::course_share(id), Some(request))?.body.map_err(|failure| failure.explain_for_course(id))
+    }
+
+    /// Ends course `id`'s share link, if it has one.
+    pub fn revoke_share(&mut self, id: u64) -> CliResult<()> {
+        self.call::<(), ()>(Method::DELETE, &paths::course_share(id), None)?.body.map_err(|failure| failure.explain_for_course(id))
+    }
+
+    /// Course `id` as an iCalendar file, on `date` (else its own), its words in `lang`.
+    pub fn course_ics(&mut self, id: u64, date: Option<&str>, lang: &str) -> CliResult<Vec<u8>> {
+        let path = match date {
+            Some(date) => format!("{}?date={date}", paths::course_ics(id)),
+            None => paths::course_ics(id),
+        };
+        let answer = self.authenticated(|client, token| client.fetch::<()>(Method::GET, &path, Some(token), None, Some(lang)))?;
+        answer.body.map_err(|failure| match failure.body.fields.as_ref().and_then(|fields| fields.get("date")) {
+            Some(messages) => CliError::Usage(format!("--date: {}", messages.join(" "))),
+            None => failure.explain_for_course(id),
+        })
+    }
+
     /// An authenticated call; a 401 triggers one refresh (rotating) and one retry.
     fn call<B: Serialize, R: DeserializeOwned>(&mut self, method: Method, path: &str, body: Option<&B>) -> CliResult<Answer<R>> {
-        match self.client.call(method.clone(), path, Some(&self.credentials.access), body)? {
+        self.authenticated(|client, token| client.call(method.clone(), path, Some(token), body))
+    }
+
+    /// `attempt` with the access token; on a 401, once more after a refresh (rotating).
+    fn authenticated<R>(&mut self, attempt: impl Fn(&Client, &str) -> CliResult<Answer<R>>) -> CliResult<Answer<R>> {
+        match attempt(&self.client, &self.credentials.access)? {
             Answer { body: Err(ApiFailure { status: 401, .. }), .. } => {
                 self.refresh()?;
-                self.client.call(method, path, Some(&self.credentials.access), body)
+                attempt(&self.client, &self.credentials.access)
             }
             answer => Ok(answer),
         }
@@ -355,7 +401,7 @@ impl Session {
 /// What a streamed recommendation sends, in order: stops as they are known, then the course.
 pub enum StreamEvent {
     Stop(Stop),
-    Done(RecommendDetail),
+    Done(Box<RecommendDetail>),
 }
 
 /// A streamed recommendation being read (server-sent events).
@@ -380,7 +426,7 @@ impl RecommendStream {
                 let unreadable = |err: serde_json::Error| CliError::Other(format!("the server sent an unreadable {event} event: {err}"));
                 match event.as_str() {
                     "stop" => return serde_json::from_str(&data).map(StreamEvent::Stop).map_err(unreadable),
-                    "done" => return serde_json::from_str(&data).map(StreamEvent::Done).map_err(unreadable),
+                    "done" => return serde_json::from_str(&data).map(|detail| StreamEvent::Done(Box::new(detail))).map_err(unreadable),
                     "error" => {
                         let body: ErrorBody = serde_json::from_str(&data).map_err(unreadable)?;
                         let status = if body.code == "upstream_timeout" { 504 } else { 502 };

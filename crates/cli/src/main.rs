@@ -22,8 +22,18 @@ use fyd_core::request::Lang;
 
 use commands::Global;
 
+/// The end of `fyd --help` and of the manual page: what the flags do not say.
+const MORE: &str = "\
+Environment: FYD_SERVER, FYD_CA_CERT and FYD_ALLOW_INSECURE_HTTP stand for their flags; FYD_CONFIG_DIR \
+overrides where the login is kept (credentials.json, mode 0600, in the XDG config dir); NO_COLOR or \
+TERM=dumb turn colour and the spinner off.
+
+Exit status: 0 ok; 1 any other error; 2 usage (a bad flag or value); 3 not logged in, the session ended \
+or the login failed; 4 today's recommendations are used up; 5 no such course, or not yours; 6 the \
+server cannot be reached or its certificate is not trusted; 141 stdout was closed early.";
+
 #[derive(Parser)]
-#[command(name = "fyd", version, about = "fyd (For Your Date): plan a date course in Korea.")]
+#[command(name = "fyd", version, about = "fyd (For Your Date): plan a date course in Korea.", after_long_help = MORE)]
 struct Cli {
     /// fyd server to talk to (default: the saved login's, else http://127.0.0.1:8000).
     #[arg(long, env = "FYD_SERVER", global = true)]
@@ -63,6 +73,12 @@ enum Command {
     Show(commands::show::Args),
     /// Delete a saved course.
     Delete(commands::delete::Args),
+    /// Share a saved course: a link anyone can open, no account needed (--revoke to end it).
+    Share(commands::share::Args),
+    /// Write a saved course as a calendar file: `fyd export ID --ics > date.ics`.
+    Export(commands::export::Args),
+    /// Print fyd's manual page (roff), or write one per command with --out-dir.
+    Man(commands::man::Args),
     /// Print a shell completion script.
     Completions(commands::completions::Args),
 }
@@ -99,6 +115,9 @@ fn main() -> ExitCode {
         Command::List(args) => commands::list::run(args, &global),
         Command::Show(args) => commands::show::run(args, &global),
         Command::Delete(args) => commands::delete::run(args, &global),
+        Command::Share(args) => commands::share::run(args, &global),
+        Command::Export(args) => commands::export::run(args, &global),
+        Command::Man(args) => commands::man::run(args, Cli::command()),
         Command::Completions(args) => commands::completions::run(args, Cli::command()),
     };
     match result {

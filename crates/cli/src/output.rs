@@ -10,7 +10,7 @@ use std::io::{IsTerminal, Write};
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Attribute, Cell, ContentArrangement, Table};
 use fyd_core::course::CourseContent;
-use fyd_core::render::{category_name, leg_text};
+use fyd_core::render::{category_name, clock_time, leg_text};
 use fyd_core::request::Lang;
 use serde::Serialize;
 
@@ -80,7 +80,7 @@ fn timeline(course: &CourseContent, lang: Lang) -> Table {
     for (i, stop) in course.stops.iter().enumerate() {
         let next = course.legs.get(i).map(|leg| leg_text(leg, lang)).unwrap_or_default();
         table.add_row(vec![
-            format!("{}–{}", stop.arrive, stop.leave),
+            format!("{}–{}", clock_time(&stop.arrive, lang), clock_time(&stop.leave, lang)),
             stop.name.clone(),
             category_name(&stop.category, lang).to_owned(),
             next,

@@ -104,6 +104,10 @@ pub struct CourseContent {
     pub place: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub season: Option<Season>,
+    /// The day the course is for ("YYYY-MM-DD"), when the couple gave one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", oai(validator(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")))]
+    pub date: Option<String>,
     /// "HH:MM".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", oai(validator(pattern = r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$")))]
@@ -157,6 +161,9 @@ pub fn validate_content(content: &CourseContent) -> Result<(), FieldErrors> {
     if let Some(place) = &content.place {
         check_text(&mut errors, "place", place, MAX_PLACE_CHARS);
     }
+    if content.date.as_deref().is_some_and(|d| parse_date(d).is_none()) {
+        errors.add("date", "Use a real day as YYYY-MM-DD.");
+    }
     for (field, value) in [("start", &content.start), ("end", &content.end)] {
         if value.as_deref().is_some_and(|v| parse_hhmm(v).is_none()) {
             errors.add(field, "Use the 24-hour form HH:MM.");
@@ -183,6 +190,11 @@ pub fn validate_content(content: &CourseContent) -> Result<(), FieldErrors> {
         errors.add("legs", "There must be one leg between each two consecutive stops.");
     }
     errors.finish(())
+}
+
+/// A course's `date` ("YYYY-MM-DD"), when it is a real day.
+pub fn parse_date(text: &str) -> Option<jiff::civil::Date> {
+    (text.len() == 10).then(|| text.parse().ok()).flatten()
 }
 
 /// "HH:MM" of minutes after the date's midnight; times past the next midnight wrap ("01:30"),
@@ -221,6 +233,7 @@ mod tests {
             answer: "a".into(),
             place: None,
             season: None,
+            date: None,
             start: None,
             end: None,
             transport: None,
@@ -248,8 +261,11 @@ mod tests {
         c.title = " ".into();
         c.datetime = "x".repeat(151);
         c.start = Some("25:00".into());
+        c.date = Some("2026-02-30".into());
         let errors = validate_content(&c).unwrap_err();
-        assert!(errors.get("title").is_some() && errors.get("datetime").is_some() && errors.get("start").is_some());
+        for field in ["title", "datetime", "start", "date"] {
+            assert!(errors.get(field).is_some(), "{field}");
+        }
         assert!(validate_content(&content()).is_ok());
     }
 

@@ -9,7 +9,9 @@ use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 
 use crate::anchor::Anchor;
 use crate::catalogue::{Category, Place};
-use crate::course::{hhmm, Alternative, CourseContent, Leg, LegMode, Season, Stop, Transport, MAX_PLACE_CHARS};
+use crate::course::{
+    hhmm, minutes_in_window, parse_date, parse_hhmm, Alternative, CourseContent, Leg, LegMode, Season, Stop, Transport, MAX_PLACE_CHARS,
+};
 use crate::request::{korean_time, Lang, PlanRequest};
 
 pub const BUILTIN_PROVIDER: &str = "builtin";
@@ -60,6 +62,7 @@ pub fn build_course(
         answer: String::new(),
         place: Some(anchored_on),
         season: Some(request.season),
+        date: request.date.map(|date| date.to_string()),
         start: Some(hhmm(request.start)),
         end: Some(hhmm(request.end)),
         transport: Some(request.transport),
@@ -205,13 +208,40 @@ pub fn english_time(minutes: u16) -> String {
 }
 
 fn datetime(request: &PlanRequest) -> String {
-    let window = match request.lang {
-        Lang::Ko => format!("{} ~ {}", korean_time(request.start), korean_time(request.end)),
-        Lang::En => format!("{} – {}", english_time(request.start), english_time(request.end)),
+    window(request.date, request.start, request.end, request.lang)
+}
+
+/// "2026-11-28 오후 2시 ~ 오후 9시", "2:00 PM – 9:00 PM": a day (if any) and a window, in
+/// minutes after that day's midnight.
+fn window(date: Option<jiff::civil::Date>, start: u16, end: u16, lang: Lang) -> String {
+    let window = match lang {
+        Lang::Ko => format!("{} ~ {}", korean_time(start), korean_time(end)),
+        Lang::En => format!("{} – {}", english_time(start), english_time(end)),
     };
-    match request.date {
+    match date {
         Some(date) => format!("{date} {window}"),
         None => window,
+    }
+}
+
+/// When a saved course is, in `lang`: rendered from its `date`, `start` and `end` when it has
+/// them (so a course planned in Korean reads "2:00 PM – 9:00 PM" in English), else its
+/// `datetime` as it was saved.
+pub fn when(content: &CourseContent, lang: Lang) -> String {
+    let start = content.start.as_deref().and_then(parse_hhmm);
+    let end = content.end.as_deref().zip(start).and_then(|(end, start)| minutes_in_window(end, start));
+    match (start, end) {
+        (Some(start), Some(end)) => window(content.date.as_deref().and_then(parse_date), start, end, lang),
+        _ => content.datetime.clone(),
+    }
+}
+
+/// A stop's "HH:MM" as people read it in `lang`: as it is in Korean, "2:30 PM" in English.
+/// Text that is not "HH:MM" is left as it is.
+pub fn clock_time(text: &str, lang: Lang) -> String {
+    match (lang, parse_hhmm(text)) {
+        (Lang::En, Some(minutes)) => english_time(minutes),
+        _ => text.to_owned(),
     }
 }
 
@@ -306,6 +336,31 @@ pub fn unescape_html(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn saved(datetime: &str, date: Option<&str>, start: Option<&str>, end: Option<&str>) -> CourseContent {
+        let mut content: CourseContent =
+            serde_json::from_value(serde_json::json!({"title": "t", "datetime": datetime, "question": "q", "answer": "a"})).unwrap();
+        content.date = date.map(str::to_owned);
+        content.start = start.map(str::to_owned);
+        content.end = end.map(str::to_owned);
+        content
+    }
+
+    #[test]
+    fn a_saved_course_reads_in_the_language_asked_for() {
+        let korean = saved("2026-11-28 오후 8시 ~ 새벽 1시", Some("2026-11-28"), Some("20:00"), Some("01:00"));
+        assert_eq!(when(&korean, Lang::En), "2026-11-28 8:00 PM – 1:00 AM");
+        assert_eq!(when(&korean, Lang::Ko), "2026-11-28 오후 8시 ~ 새벽 1시");
+        let no_date = saved("오후 2시 ~ 오후 9시", None, Some("14:00"), Some("21:00"));
+        assert_eq!(when(&no_date, Lang::En), "2:00 PM – 9:00 PM");
+        // A course the old web front saved has only its text.
+        let old_front = saved("토요일 오후", None, None, None);
+        assert_eq!(when(&old_front, Lang::En), "토요일 오후");
+        assert_eq!(clock_time("00:30", Lang::En), "12:30 AM");
+        assert_eq!(clock_time("14:05", Lang::En), "2:05 PM");
+        assert_eq!(clock_time("14:05", Lang::Ko), "14:05");
+        assert_eq!(clock_time("late", Lang::En), "late");
+    }
 
     #[test]
     fn particles_follow_the_last_syllable() {

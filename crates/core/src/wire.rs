@@ -22,9 +22,22 @@ pub mod paths {
     pub const RECOMMEND: &str = "/chat/chatbot/";
     pub const RECOMMEND_STREAM: &str = "/chat/chatbot/stream/";
 
+    /// Where share pages live: `/s/{token}`, and `/s/{token}.ics` for the calendar file.
+    pub const SHARE_PAGES: &str = "/s/";
+
     /// One saved course.
     pub fn course(id: u64) -> String {
         format!("{COURSES}{id}/")
+    }
+
+    /// A saved course's share link: `POST` makes one, `DELETE` revokes it.
+    pub fn course_share(id: u64) -> String {
+        format!("{COURSES}{id}/share/")
+    }
+
+    /// A saved course as an iCalendar file.
+    pub fn course_ics(id: u64) -> String {
+        format!("{COURSES}{id}/ics")
     }
 }
 
@@ -171,6 +184,50 @@ pub struct ErrorBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", oai(skip_serializing_if_is_none))]
     pub suggestions: Option<Vec<String>>,
+}
+
+/// Shortest and longest lifetime a share link may be given: a minute, a year.
+pub const SHARE_SECS: std::ops::RangeInclusive<u64> = 60..=31_536_000;
+
+/// `POST /chat/chat/{id}/share/`: how the link behaves; `{}` for the defaults.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+pub struct ShareRequest {
+    /// Seconds until the link stops opening: 60 to 31536000 (a year). Without it, the link
+    /// works until it is revoked, replaced or the course is deleted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", oai(validator(minimum(value = "60"), maximum(value = "31536000"))))]
+    pub expires_in_secs: Option<u64>,
+    /// Show the owner's nickname on the page (never the email). Off unless asked.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", oai(default))]
+    pub show_nickname: bool,
+}
+
+impl ShareRequest {
+    /// Per-field problems, as a 400 reports them.
+    pub fn check(&self) -> Result<(), crate::FieldErrors> {
+        let mut errors = crate::FieldErrors::new();
+        if self.expires_in_secs.is_some_and(|secs| !SHARE_SECS.contains(&secs)) {
+            errors.add("expires_in_secs", format!("Give {} to {} seconds.", SHARE_SECS.start(), SHARE_SECS.end()));
+        }
+        errors.finish(())
+    }
+}
+
+/// A new share link. The token is in it only this once: the server keeps a hash of it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
+pub struct ShareLink {
+    /// The page to send: `…/s/{token}` (its calendar file is the same URL with `.ics`).
+    pub url: String,
+    pub token: String,
+    /// When the link stops opening (ISO 8601, +09:00); absent: until revoked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", oai(skip_serializing_if_is_none))]
+    pub expires_at: Option<String>,
+    /// The course had a link before, which no longer opens.
+    pub replaced: bool,
 }
 
 /// `POST /chat/chatbot/` answers `{"result": "success", "detail": …}`, as the old service did.

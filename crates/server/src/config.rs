@@ -113,6 +113,21 @@ pub struct Settings {
     #[arg(long, env = "FYD_HTTP_REDIRECT_BIND")]
     pub http_redirect_bind: Option<String>,
 
+    /// The address people reach this server at (e.g. https://fyd.example.com), for the share
+    /// links it hands out; without it, the request's `Host` with this server's own scheme.
+    /// Needed behind a reverse proxy that terminates HTTPS.
+    #[arg(long, env = "FYD_PUBLIC_URL", value_parser = public_url)]
+    pub public_url: Option<String>,
+
+    /// Share-page requests (`/s/…`) per client IP per minute, in bursts of as many; 0 = no limit.
+    #[arg(long, env = "FYD_SHARE_RATE_PER_MINUTE", default_value_t = 60)]
+    pub share_rate_per_minute: u32,
+
+    /// Reverse proxies whose `X-Forwarded-For` names the client for the share-page limit
+    /// (repeat, or comma-separate); without them the limit counts the TCP peer.
+    #[arg(long = "trusted-proxy", env = "FYD_TRUSTED_PROXY", value_delimiter = ',')]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+
     /// API key: from `FYD_OPENAI_API_KEY`, else `OPENAI_API_KEY`; never a flag, never logged.
     #[arg(skip)]
     pub openai_api_key: Option<Secret>,
@@ -151,6 +166,16 @@ impl Settings {
         settings.data_dir = data_dir.into();
         settings
     }
+}
+
+/// `--public-url`: an http(s) URL with a host and nothing after it but a path, without its
+/// trailing slash.
+fn public_url(text: &str) -> Result<String, String> {
+    let url = url::Url::parse(text).map_err(|err| err.to_string())?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() || url.query().is_some() || url.fragment().is_some() {
+        return Err("give an http:// or https:// address such as https://fyd.example.com".into());
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -206,5 +231,15 @@ mod tests {
         let command = Settings::command();
         let argument = command.get_arguments().find(|a| a.get_id() == "openai_fallback").unwrap();
         assert_eq!(argument.get_env().and_then(|v| v.to_str()), Some("FYD_OPENAI_FALLBACK"));
+    }
+
+    #[test]
+    fn the_public_url_is_an_http_address_kept_without_its_trailing_slash() {
+        let parse = |url: &str| Settings::try_parse_from(["fyd-server", "--public-url", url]).map(|s| s.public_url.unwrap());
+        assert_eq!(parse("https://fyd.example.com/").unwrap(), "https://fyd.example.com");
+        assert_eq!(parse("https://example.com/fyd/").unwrap(), "https://example.com/fyd");
+        for bad in ["fyd.example.com", "ftp://example.com", "https://example.com/?a=b"] {
+            assert!(parse(bad).is_err(), "{bad}");
+        }
     }
 }

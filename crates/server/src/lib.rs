@@ -14,6 +14,7 @@ mod listener;
 pub mod provider;
 pub mod quota;
 mod server;
+pub mod share;
 pub mod state;
 pub mod store;
 mod tls;

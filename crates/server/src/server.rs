@@ -23,6 +23,8 @@ use crate::listener::IdleTimeoutAcceptor;
 use crate::provider::openai::{OpenAiConfig, OpenAiProvider};
 use crate::provider::{BuiltinProvider, Provider};
 use crate::quota::DailyQuota;
+use crate::share::limit::PageLimit;
+use crate::share::Sharing;
 use crate::state::AppState;
 use crate::store::{SledStore, Store, StoreError};
 use crate::tls::redirect::RedirectToHttps;
@@ -115,6 +117,11 @@ pub async fn spawn(settings: Settings, clock: Arc<dyn Clock>) -> Result<RunningS
         throttle: LoginThrottle::new(settings.login_max_failures.max(1), LOGIN_WINDOW),
         provider: provider(&settings, catalogue)?,
         keep_alive: Duration::from_secs(settings.sse_keep_alive_secs.max(1)),
+        sharing: Sharing {
+            public_url: settings.public_url.clone(),
+            https: settings.tls_cert.is_some() || !settings.acme_domains.is_empty(),
+            limit: PageLimit::new(settings.share_rate_per_minute, settings.trusted_proxies.clone()),
+        },
     });
     let app = crate::api::app(state, &settings.cors_origins);
 

@@ -1,5 +1,5 @@
 //! What every handler shares: the catalogue, the store, sessions, the daily quota, the clock, the login
-//! throttle and the recommendation provider. The rules live in their own modules
+//! throttle, the recommendation provider and sharing. The rules live in their own modules
 //! (`auth::sessions`, `quota`); this is only the bundle handed to `api/`.
 
 use std::sync::Arc;
@@ -12,6 +12,7 @@ use crate::auth::throttle::LoginThrottle;
 use crate::clock::Clock;
 use crate::provider::Provider;
 use crate::quota::DailyQuota;
+use crate::share::Sharing;
 use crate::store::Store;
 
 pub struct AppState {
@@ -23,6 +24,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub throttle: LoginThrottle,
     pub provider: Arc<dyn Provider>,
+    /// Share links: where they point, and the share-page limit.
+    pub sharing: Sharing,
     /// Between keep-alive comments on event streams.
     pub keep_alive: Duration,
 }

@@ -22,6 +22,33 @@ pub fn course_body(title: &str) -> Value {
     json!({"title": title, "datetime": "오후 2시 ~ 오후 9시", "question": "성수에서 가을 데이트", "answer": "1. 서울숲 산책"})
 }
 
+/// A course saved through the API with script in every text it has: each payload, if it ever
+/// ran, would set `window.__xss` (to the number of the field it came from).
+pub fn hostile_course_body() -> Value {
+    json!({
+        "title": "<script>window.__xss=1</script>",
+        "datetime": "\"><img src=x onerror=\"window.__xss=2\">",
+        "question": "<script>window.__xss=3</script>",
+        "answer": "<img src=x onerror=window.__xss=4>",
+        "place": "<b onmouseover=window.__xss=5>성수</b>",
+        "date": "2026-11-28", "start": "14:00", "end": "21:00", "season": "fall", "transport": "walk",
+        "stops": [
+            {
+                "name": "<script>window.__xss=6</script>", "category": "\"><img src=x onerror=window.__xss=7>",
+                "arrive": "14:00", "leave": "15:00", "description": "</p><script>window.__xss=8</script>",
+                "lat": 37.5446, "lon": 127.0557, "map_url": "javascript:window.__xss=9",
+                "alternatives": [{"name": "<svg onload=window.__xss=10>", "distance_m": 120, "map_url": "\" onmouseover=\"window.__xss=11"}]
+            },
+            {
+                "name": "서울숲", "category": "walk", "arrive": "15:10", "leave": "16:00", "description": "가을 산책",
+                "lat": 37.5444, "lon": 127.0374, "map_url": "https://map.kakao.com/link/map/%EC%84%9C%EC%9A%B8%EC%88%B2,37.544400,127.037400"
+            }
+        ],
+        "legs": [{"mode": "walk", "minutes": 10, "distance_m": 700}],
+        "notes": ["<iframe src=\"javascript:window.__xss=12\"></iframe>"]
+    })
+}
+
 /// `POST /chat/chatbot/` as the old web front sends it.
 pub fn recommend_body(place: &str, season: &str, start: &str, end: &str, transport: &str) -> Value {
     json!({"datePlace": place, "dateSeason": season, "dateStart": start, "dateEnd": end, "dateTransport": transport})

@@ -15,13 +15,21 @@ impl Process {
     /// Starts `binary` (the server's tests pass `env!("CARGO_BIN_EXE_fyd-server")`) on
     /// `data_dir` with extra `args`.
     pub fn start(binary: &str, data_dir: &Path, args: &[&str]) -> Self {
-        let mut child = Command::new(binary)
+        Self::spawn(Command::new(binary).env("RUST_LOG", "warn").stderr(Stdio::null()), data_dir, args)
+    }
+
+    /// As [`Process::start`], with the server's `info` log written to `log`.
+    pub fn start_logging(binary: &str, data_dir: &Path, args: &[&str], log: &Path) -> Self {
+        let log = std::fs::File::create(log).expect("the log file");
+        Self::spawn(Command::new(binary).env("RUST_LOG", "info").env("NO_COLOR", "1").stderr(log), data_dir, args)
+    }
+
+    fn spawn(command: &mut Command, data_dir: &Path, args: &[&str]) -> Self {
+        let mut child = command
             .args(["--bind", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
             .args(args)
-            .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
             .spawn()
             .expect("fyd-server starts");
         let mut line = String::new();

@@ -1,5 +1,7 @@
 //! `fyd list`: my saved courses, newest first, a page at a time.
 
+use fyd_core::render::when;
+
 use super::Global;
 use crate::error::CliResult;
 use crate::output;
@@ -23,7 +25,13 @@ pub fn run(args: Args, global: &Global) -> CliResult<()> {
     if !output::stdout_is_terminal() {
         // Piped: one tab-separated line per course, whole, for cut/awk.
         for course in &courses {
-            output::print(format_args!("{}\t{}\t{}\t{}", course.id, course.content.title, course.content.datetime, course.created_at))?;
+            output::print(format_args!(
+                "{}\t{}\t{}\t{}",
+                course.id,
+                course.content.title,
+                when(&course.content, global.lang()),
+                course.created_at
+            ))?;
         }
         return Ok(());
     }
@@ -36,7 +44,7 @@ pub fn run(args: Args, global: &Global) -> CliResult<()> {
         table.add_row(vec![
             course.id.to_string(),
             course.content.title.clone(),
-            course.content.datetime.clone(),
+            when(&course.content, global.lang()),
             created(&course.created_at),
         ]);
     }

@@ -3,11 +3,14 @@
 
 pub mod completions;
 pub mod delete;
+pub mod export;
 pub mod join;
 pub mod list;
 pub mod login;
 pub mod logout;
+pub mod man;
 pub mod recommend;
+pub mod share;
 pub mod show;
 pub mod whoami;
 

@@ -1,6 +1,6 @@
 //! `fyd recommend`: ask the server for a date course (saved by default) and show it.
 
-use fyd_core::render::category_name;
+use fyd_core::render::{category_name, clock_time, when};
 use fyd_core::request::{season_of, validate_recommend, RecommendRequest};
 use fyd_core::wire::RecommendDetail;
 use fyd_core::FieldErrors;
@@ -18,11 +18,11 @@ pub struct Args {
     /// spring | summer | fall | winter (봄/여름/가을/겨울); default: the season in Seoul today.
     #[arg(long)]
     season: Option<String>,
-    /// When the date starts: "오후 2시", "14:00", "2pm"…
-    #[arg(long, default_value = "오후 2시")]
+    /// When the date starts: "14:00", "2pm", "오후 2시"…
+    #[arg(long, default_value = "14:00")]
     start: String,
-    /// When it ends.
-    #[arg(long, default_value = "오후 9시")]
+    /// When it ends (up to 02:00 the next morning).
+    #[arg(long, default_value = "21:00")]
     end: String,
     /// walk | public | car (도보/대중교통/자차).
     #[arg(long, default_value = "public")]
@@ -102,7 +102,13 @@ fn run_streaming(session: &mut Session, request: &RecommendRequest, global: &Glo
         }
         match event? {
             StreamEvent::Stop(stop) => {
-                eprintln!("  {}–{}  {}  [{}]", stop.arrive, stop.leave, stop.name, category_name(&stop.category, lang))
+                eprintln!(
+                    "  {}–{}  {}  [{}]",
+                    clock_time(&stop.arrive, lang),
+                    clock_time(&stop.leave, lang),
+                    stop.name,
+                    category_name(&stop.category, lang)
+                )
             }
             StreamEvent::Done(detail) => {
                 eprintln!();
@@ -114,7 +120,7 @@ fn run_streaming(session: &mut Session, request: &RecommendRequest, global: &Glo
 
 /// The course: title, timeline and map links, then the saved id and the quota left.
 fn show(detail: &RecommendDetail, remaining: Option<u32>, global: &Global) -> CliResult<()> {
-    output::print(format_args!("{} · {}", detail.course.title, detail.course.datetime))?;
+    output::print(format_args!("{} · {}", detail.course.title, when(&detail.course, global.lang())))?;
     output::print(output::course(&detail.course, global.lang()))?;
     if let Some(id) = detail.id {
         eprintln!("Saved as course {id} — `fyd show {id}` shows it again.");

@@ -1,7 +1,7 @@
 //! `fyd show ID`: one saved course — its timeline and map links; `--text` for the answer text
 //! alone (what the old web front showed).
 
-use fyd_core::render::unescape_html;
+use fyd_core::render::{unescape_html, when};
 
 use super::Global;
 use crate::error::CliResult;
@@ -26,7 +26,7 @@ pub fn run(args: Args, global: &Global) -> CliResult<()> {
     if args.text {
         return output::print(answer);
     }
-    output::print(format_args!("#{} {} · {}", course.id, course.content.title, course.content.datetime))?;
+    output::print(format_args!("#{} {} · {}", course.id, course.content.title, when(&course.content, global.lang())))?;
     // A course saved without stops (by the old web front) has only its text to show.
     if course.content.stops.is_empty() {
         output::print(answer)

@@ -2,11 +2,13 @@
 //! with a temporary data dir and a clock the test moves (`fyd_test_support::BackgroundApp`).
 //! One test binary: `commands` drives each command and its exit codes, `pipes` closes stdout
 //! under each printing command, `https` talks to the server over HTTPS (a private CA made at
-//! test time) and checks what fyd refuses to send over plain HTTP.
+//! test time) and checks what fyd refuses to send over plain HTTP, `share` shares, exports and
+//! prints the manual, and reads in English when asked.
 
 mod commands;
 mod https;
 mod pipes;
+mod share;
 
 use std::path::PathBuf;
 use std::process::Stdio;

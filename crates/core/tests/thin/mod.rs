@@ -4,5 +4,18 @@
 /// few restaurants within reach for both meals without doubling back, or nothing open in the
 /// evening (docs/catalogue.md lists why for each). Their refusals are honest answers. The list
 /// may only shrink: a release run fails when a listed area plans every daytime window.
-pub const THIN: &[&str] =
-    &["gapyeong", "anmok", "danyang", "suncheon", "andong", "hahoe", "yeosu", "eurwangni", "chuncheon", "pohang", "damyang", "ulsan", "jinju"];
+pub const THIN: &[&str] = &[
+    "gapyeong",
+    "anmok",
+    "danyang",
+    "suncheon",
+    "andong",
+    "hahoe",
+    "yeosu",
+    "eurwangni",
+    "chuncheon",
+    "pohang",
+    "damyang",
+    "ulsan",
+    "jinju",
+];

@@ -11,6 +11,7 @@ pub fn sample_course(i: usize, answer_lines: usize) -> CourseContent {
         answer: "1. 14:00–15:00 성수동 카페거리 [카페]\n".repeat(answer_lines),
         place: Some("성수".into()),
         season: None,
+        date: None,
         start: Some("14:00".into()),
         end: Some("21:00".into()),
         transport: None,

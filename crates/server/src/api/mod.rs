@@ -7,7 +7,9 @@ pub mod courses;
 pub mod error;
 pub mod json;
 pub mod ops;
+pub mod public;
 pub mod recommend;
+pub mod shares;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -33,6 +35,8 @@ pub enum ApiTags {
     Courses,
     /// Date course recommendations
     Recommend,
+    /// Share links and calendar files of saved courses
+    Sharing,
     /// Health and documentation
     Operations,
 }
@@ -63,6 +67,8 @@ pub fn app(state: Arc<AppState>, cors_origins: &[String]) -> impl Endpoint<Outpu
         .at("/api/schema", get(ops::schema).data(spec))
         .at("/api/schema/swagger-ui", get(make_sync(move |_| Html(viewers.swagger_ui_html()))))
         .at("/api/schema/redoc", get(make_sync(move |_| Html(redoc_viewers.redoc_html()))))
+        // Share pages: HTML for people, outside the OpenAPI document.
+        .nest("/s", public::routes())
         // Every path answers with and without its trailing slash, with no redirect.
         .with(NormalizePath::new(TrailingSlash::Trim))
         .data(state)
@@ -96,31 +102,34 @@ pub fn app(state: Arc<AppState>, cors_origins: &[String]) -> impl Endpoint<Outpu
             let (method, path) = (request.method().clone(), request.uri().path().to_owned());
             let started = Instant::now();
             let response = endpoint.call(request).await?.into_response();
+            let path = public::loggable_path(&path);
             tracing::info!(%method, %path, status = response.status().as_u16(), micros = started.elapsed().as_micros() as u64, "request");
             Ok(response)
         })
 }
 
-type Apis = (accounts::AccountsApi, courses::CoursesApi, recommend::RecommendApi, ops::OpsApi);
+type Apis = (accounts::AccountsApi, courses::CoursesApi, shares::SharesApi, recommend::RecommendApi, ops::OpsApi);
 
 fn openapi_service(state: &Arc<AppState>) -> OpenApiService<Apis, ()> {
     let apis = (
         accounts::AccountsApi { state: state.clone() },
         courses::CoursesApi { state: state.clone() },
+        shares::SharesApi { state: state.clone() },
         recommend::RecommendApi { state: state.clone() },
         ops::OpsApi,
     );
-    OpenApiService::new(apis, "fyd", env!("CARGO_PKG_VERSION"))
-        .description(
-            "fyd (For Your Date) plans date courses in Korea. This API keeps the paths, fields, \
+    OpenApiService::new(apis, "fyd", env!("CARGO_PKG_VERSION")).description(
+        "fyd (For Your Date) plans date courses in Korea. This API keeps the paths, fields, \
              token shapes and status codes of the Django service it replaces; every error is JSON \
-             `{detail, code}`. Every path also works without its trailing slash.",
-        )
-        .external_document("https://example.invalid/fyd/api-contract")
+             `{detail, code}`. Every path also works without its trailing slash. Share links \
+             open read-only pages at `/s/{token}` (HTML, not part of this document). Why the \
+             contract is as it is: docs/api.md in fyd's source.",
+    )
 }
 
 /// Which methods each documented path answers, for the `Allow` header of a 405 (RFC 9110).
-/// Read from the OpenAPI document, so it cannot drift from the routes.
+/// Read from the OpenAPI document, so it cannot drift from the routes; plus the share pages,
+/// which the document leaves out.
 struct AllowedMethods(Vec<(Vec<String>, String)>);
 
 impl AllowedMethods {
@@ -137,6 +146,7 @@ impl AllowedMethods {
                     methods.push("OPTIONS".into());
                     (segments, methods.join(", "))
                 })
+                .chain([(vec!["s".to_owned(), "{token}".to_owned()], public::ALLOWED.to_owned())])
                 .collect(),
         )
     }

@@ -88,6 +88,34 @@ pub enum DeleteOutcome {
     NotOwner,
 }
 
+/// A course's share link as stored. The token itself is never stored: the store is keyed by
+/// its SHA-256 ([`ShareTokenHash`]), so a copy of the database opens no course.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShareRecord {
+    pub course: u64,
+    /// ISO 8601 with the Seoul offset.
+    pub created_at: String,
+    /// Unix time (seconds) after which the link no longer opens; `None`: until revoked.
+    pub expires_at: Option<i64>,
+    /// Whether the page names the owner by nickname (never by email).
+    pub show_nickname: bool,
+}
+
+/// SHA-256 of a share token: the key a share link is stored and looked up by.
+pub type ShareTokenHash = [u8; 32];
+
+/// What became of a course's share link when its owner changed it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShareOutcome {
+    /// Done. `had_link`: the course had a link before, which no longer opens (it was replaced
+    /// or revoked).
+    Done {
+        had_link: bool,
+    },
+    NotFound,
+    NotOwner,
+}
+
 /// One unit of a user's quota for a Seoul day, held by [`Store::reserve_quota`] for work in
 /// flight until that work succeeds ([`Store::keep_quota`]: the unit is spent), fails
 /// ([`Store::release_quota`]: it is given back) or its deadline passes.
@@ -156,7 +184,18 @@ pub trait Store: Send + Sync + 'static {
     async fn course(&self, id: u64) -> StoreResult<Option<CourseJson>>;
     /// The author's courses, newest first, with ids below `before` when given.
     async fn list_courses(&self, author: u64, before: Option<u64>, limit: usize) -> StoreResult<Vec<CourseJson>>;
+    /// Deletes a course of `requester`'s, and its share link with it, atomically.
     async fn delete_course(&self, id: u64, requester: u64) -> StoreResult<DeleteOutcome>;
+
+    /// Makes `token_hash` the one share link of course `share.course`, atomically with
+    /// checking that the course exists and is `requester`'s; an earlier link of the course is
+    /// removed in the same step (it stops opening). Nothing changes unless the outcome is `Done`.
+    async fn put_share(&self, token_hash: ShareTokenHash, share: ShareRecord, requester: u64) -> StoreResult<ShareOutcome>;
+    /// The share link stored under `token_hash`, expired or not (callers check `expires_at`).
+    async fn share(&self, token_hash: &ShareTokenHash) -> StoreResult<Option<ShareRecord>>;
+    /// Removes the share link of course `course` if it is `requester`'s; `Done` also when
+    /// the course had no link.
+    async fn revoke_share(&self, course: u64, requester: u64) -> StoreResult<ShareOutcome>;
 
     /// Holds one unit of `user`'s quota for `day` until `deadline` if fewer than `limit` are
     /// spent or held at `now`, atomically with respect to every other quota operation.

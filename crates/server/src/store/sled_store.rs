@@ -7,6 +7,9 @@
 //! - `courses`: author id ++ course id → `Course` as its wire JSON (served without decoding),
 //!   so a user's newest courses are one reverse range scan; `course_owners`: course id →
 //!   author id, for lookups by id.
+//! - `shares`: SHA-256 of a share token → `ShareRecord` (JSON); `course_shares`: course id →
+//!   that hash, so a course has at most one link. Both change in one transaction with
+//!   `course_owners` (the owner check), and deleting a course removes its link.
 //! - `quota`: user id ++ Seoul day ("YYYY-MM-DD") → units spent and the holds of requests in
 //!   flight with their deadlines (`quota_day.rs`). sled locks its directory, so no other
 //!   process can be working under a hold: [`SledStore::open`] gives back every hold it finds
@@ -37,8 +40,8 @@ use super::group_commit::GroupCommit;
 use super::newest_pages::{self, NewestPages};
 use super::quota_day::QuotaDay;
 use super::{
-    CourseJson, DeleteOutcome, KeptQuota, NewCourse, NewUser, QuotaHold, QuotaReservation, RefreshOutcome, SessionRecord, Store,
-    StoreError, StoreResult, UserRecord,
+    CourseJson, DeleteOutcome, KeptQuota, NewCourse, NewUser, QuotaHold, QuotaReservation, RefreshOutcome, SessionRecord, ShareOutcome,
+    ShareRecord, ShareTokenHash, Store, StoreError, StoreResult, UserRecord,
 };
 
 pub struct SledStore {
@@ -49,6 +52,8 @@ pub struct SledStore {
     sessions: sled::Tree,
     courses: sled::Tree,
     course_owners: sled::Tree,
+    shares: sled::Tree,
+    course_shares: sled::Tree,
     quota: sled::Tree,
     ids: sled::Tree,
     commits: GroupCommit,
@@ -67,6 +72,8 @@ impl SledStore {
             sessions: tree("sessions")?,
             courses: tree("courses")?,
             course_owners: tree("course_owners")?,
+            shares: tree("shares")?,
+            course_shares: tree("course_shares")?,
             quota: tree("quota")?,
             ids: tree("ids")?,
             newest: NewestPages::new(),
@@ -283,6 +290,29 @@ fn last_id(ids: &TransactionalTree, kind: &[u8]) -> ConflictableTransactionResul
     ids.get(kind)?.map_or(Ok(0), |last| read_u64(&last)).map_err(ConflictableTransactionError::Abort)
 }
 
+/// Whether course `id` exists and is `requester`'s, inside a transaction: `Done` (with
+/// `had_link: false`, which callers ignore) when it is.
+fn owner_check(owners: &TransactionalTree, id: u64, requester: u64) -> ConflictableTransactionResult<ShareOutcome, StoreError> {
+    let Some(author) = owners.get(id.to_be_bytes())? else {
+        return Ok(ShareOutcome::NotFound);
+    };
+    let author = read_u64(&author).map_err(ConflictableTransactionError::Abort)?;
+    Ok(if author == requester { ShareOutcome::Done { had_link: false } } else { ShareOutcome::NotOwner })
+}
+
+/// Removes course `course`'s share link, if it has one; whether it had.
+fn remove_share(
+    shares: &TransactionalTree,
+    course_shares: &TransactionalTree,
+    course: u64,
+) -> ConflictableTransactionResult<bool, StoreError> {
+    let Some(hash) = course_shares.remove(&course.to_be_bytes())? else {
+        return Ok(false);
+    };
+    shares.remove(hash)?;
+    Ok(true)
+}
+
 fn transaction_error(err: TransactionError<StoreError>) -> StoreError {
     match err {
         TransactionError::Abort(err) => err,
@@ -412,22 +442,59 @@ impl Store for SledStore {
 
     async fn delete_course(&self, id: u64, requester: u64) -> StoreResult<DeleteOutcome> {
         let id_key = id.to_be_bytes();
-        let outcome = (&self.courses, &self.course_owners)
-            .transaction(|(courses, owners)| {
-                let Some(author) = owners.get(id_key)? else {
-                    return Ok(DeleteOutcome::NotFound);
-                };
-                let author = read_u64(&author).map_err(ConflictableTransactionError::Abort)?;
-                if author != requester {
-                    return Ok(DeleteOutcome::NotOwner);
+        let outcome = (&self.courses, &self.course_owners, &self.shares, &self.course_shares)
+            .transaction(|(courses, owners, shares, course_shares)| {
+                match owner_check(owners, id, requester)? {
+                    ShareOutcome::NotFound => return Ok(DeleteOutcome::NotFound),
+                    ShareOutcome::NotOwner => return Ok(DeleteOutcome::NotOwner),
+                    ShareOutcome::Done { .. } => {}
                 }
                 owners.remove(&id_key)?;
-                courses.remove(&course_key(author, id))?;
+                courses.remove(&course_key(requester, id))?;
+                remove_share(shares, course_shares, id)?;
                 Ok(DeleteOutcome::Deleted)
             })
             .map_err(transaction_error)?;
         if outcome == DeleteOutcome::Deleted {
             self.newest.invalidate(requester);
+            self.durable().await?;
+        }
+        Ok(outcome)
+    }
+
+    async fn put_share(&self, token_hash: ShareTokenHash, share: ShareRecord, requester: u64) -> StoreResult<ShareOutcome> {
+        let record = encode(&share);
+        let outcome = (&self.course_owners, &self.shares, &self.course_shares)
+            .transaction(|(owners, shares, course_shares)| {
+                if let outcome @ (ShareOutcome::NotFound | ShareOutcome::NotOwner) = owner_check(owners, share.course, requester)? {
+                    return Ok(outcome);
+                }
+                let had_link = remove_share(shares, course_shares, share.course)?;
+                shares.insert(&token_hash, record.as_slice())?;
+                course_shares.insert(&share.course.to_be_bytes(), &token_hash)?;
+                Ok(ShareOutcome::Done { had_link })
+            })
+            .map_err(transaction_error)?;
+        if let ShareOutcome::Done { .. } = outcome {
+            self.durable().await?;
+        }
+        Ok(outcome)
+    }
+
+    async fn share(&self, token_hash: &ShareTokenHash) -> StoreResult<Option<ShareRecord>> {
+        self.shares.get(token_hash).map_err(backend)?.map(|v| decode(&v)).transpose()
+    }
+
+    async fn revoke_share(&self, course: u64, requester: u64) -> StoreResult<ShareOutcome> {
+        let outcome = (&self.course_owners, &self.shares, &self.course_shares)
+            .transaction(|(owners, shares, course_shares)| {
+                if let outcome @ (ShareOutcome::NotFound | ShareOutcome::NotOwner) = owner_check(owners, course, requester)? {
+                    return Ok(outcome);
+                }
+                Ok(ShareOutcome::Done { had_link: remove_share(shares, course_shares, course)? })
+            })
+            .map_err(transaction_error)?;
+        if let ShareOutcome::Done { had_link: true } = outcome {
             self.durable().await?;
         }
         Ok(outcome)
@@ -591,6 +658,41 @@ mod tests {
         assert_eq!(store.quota_used(7, day, at(1)).await.unwrap(), 1, "only the spent unit is left");
         assert_eq!(store.quota_used(8, day, at(1)).await.unwrap(), 0);
         assert!(matches!(store.keep_quota(&cut_off, at(1), None).await.unwrap(), KeptQuota::Lapsed), "its request is gone");
+    }
+
+    #[tokio::test]
+    async fn a_course_has_one_share_link_which_only_its_owner_changes_and_which_goes_with_the_course() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path(), CACHE).unwrap();
+        let (owner, other) = (store.create_user(user(1)).await.unwrap().id, store.create_user(user(2)).await.unwrap().id);
+        let course = store.create_course(owner, "t".into(), content("a")).await.unwrap().id;
+        let share = |expires_at| ShareRecord { course, created_at: "t".into(), expires_at, show_nickname: false };
+        let (first, second) = ([1; 32], [2; 32]);
+
+        assert_eq!(store.put_share(first, share(None), other).await.unwrap(), ShareOutcome::NotOwner);
+        assert_eq!(store.put_share(first, ShareRecord { course: 99, ..share(None) }, owner).await.unwrap(), ShareOutcome::NotFound);
+        assert_eq!(store.share(&first).await.unwrap(), None, "a refused link is not stored");
+        assert_eq!(store.put_share(first, share(None), owner).await.unwrap(), ShareOutcome::Done { had_link: false });
+        assert_eq!(store.share(&first).await.unwrap(), Some(share(None)));
+
+        assert_eq!(store.put_share(second, share(Some(42)), owner).await.unwrap(), ShareOutcome::Done { had_link: true });
+        assert_eq!(store.share(&first).await.unwrap(), None, "the earlier link is replaced");
+        assert_eq!(store.revoke_share(course, other).await.unwrap(), ShareOutcome::NotOwner);
+        assert_eq!(store.revoke_share(99, owner).await.unwrap(), ShareOutcome::NotFound);
+        drop(store);
+
+        let store = SledStore::open(dir.path(), CACHE).unwrap();
+        assert_eq!(store.share(&second).await.unwrap(), Some(share(Some(42))), "kept across a reopen");
+        assert_eq!(store.revoke_share(course, owner).await.unwrap(), ShareOutcome::Done { had_link: true });
+        assert_eq!(store.share(&second).await.unwrap(), None);
+        assert_eq!(store.revoke_share(course, owner).await.unwrap(), ShareOutcome::Done { had_link: false });
+
+        store.put_share(first, share(None), owner).await.unwrap();
+        assert_eq!(store.delete_course(course, other).await.unwrap(), DeleteOutcome::NotOwner);
+        assert!(store.share(&first).await.unwrap().is_some());
+        assert_eq!(store.delete_course(course, owner).await.unwrap(), DeleteOutcome::Deleted);
+        assert_eq!(store.share(&first).await.unwrap(), None, "deleting a course ends its link");
+        assert!(store.course_shares.is_empty() && store.shares.is_empty());
     }
 
     #[tokio::test]

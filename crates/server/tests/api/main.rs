@@ -17,3 +17,4 @@ mod llm;
 mod places;
 mod protocol;
 mod recommend;
+mod shares;

@@ -213,6 +213,16 @@ async fn every_documented_max_length_is_the_limit_the_checks_apply() {
     assert_eq!(documented, expected);
 }
 
+/// The document points nowhere it cannot keep: no placeholder address, no external document.
+#[tokio::test]
+async fn the_api_document_has_no_placeholder_references() {
+    let app = TestApp::spawn().await;
+    let spec = app.get("/api/schema/", None).await;
+    assert!(spec.body.get("externalDocs").is_none(), "{}", spec.body["externalDocs"]);
+    assert!(!spec.body.to_string().contains(".invalid"));
+    assert!(!include_str!("../../../../Cargo.toml").contains(".invalid"), "Cargo metadata has a placeholder");
+}
+
 /// The CLI calls the paths of `fyd_core::wire::paths`; the server declares its routes in
 /// attributes of their own. Each path the CLI uses must be an operation the server documents.
 #[tokio::test]
@@ -229,6 +239,8 @@ async fn every_path_the_cli_calls_is_a_documented_operation() {
         paths::RECOMMEND.to_owned(),
         paths::RECOMMEND_STREAM.to_owned(),
         paths::course(7),
+        paths::course_share(7),
+        paths::course_ics(7),
     ];
     for path in called {
         // The document spells paths without the trailing slash, and a course's id as `{id}`.

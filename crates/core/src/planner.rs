@@ -303,12 +303,7 @@ impl<'a, 'r> Search<'a, 'r> {
     fn keeps_the_rules(&self, partial: &Partial) -> Option<Plan<'a>> {
         let plan = self.plan_of(partial);
         let content = course_content(self.catalogue, &plan, self.request);
-        let found = check::problems(self.catalogue, &content, self.request);
-        if std::env::var_os("FYD_DEBUG_PLAN").is_some() {
-            let stops: Vec<String> = content.stops.iter().map(|s| format!("{}-{} {}", s.arrive, s.leave, s.name)).collect();
-            eprintln!("{:.1} {stops:?}\n   {found:?}", partial.score);
-        }
-        found.is_empty().then_some(plan)
+        check::problems(self.catalogue, &content, self.request).is_empty().then_some(plan)
     }
 
     fn plan_of(&self, partial: &Partial) -> Plan<'a> {

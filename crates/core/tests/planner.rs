@@ -11,14 +11,7 @@ use fyd_core::planner::{course_content, plan, PlanError};
 use fyd_core::request::{validate_recommend, PlanRequest, RecommendRequest};
 
 fn request(place: &str, season: &str, start: &str, end: &str, transport: &str) -> RecommendRequest {
-    RecommendRequest {
-        date_place: place.into(),
-        date_season: Some(season.into()),
-        date_start: start.into(),
-        date_end: end.into(),
-        date_transport: transport.into(),
-        ..Default::default()
-    }
+    RecommendRequest::new(place, season, start, end, transport)
 }
 
 fn course(body: &RecommendRequest) -> (PlanRequest, CourseContent) {

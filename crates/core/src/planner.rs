@@ -73,8 +73,8 @@ pub struct Plan<'a> {
 pub enum PlanError {
     #[error(transparent)]
     UnknownPlace(#[from] UnknownPlace),
-    #[error("no course near {place} from {start} to {end} keeps fyd's rules (too little is open then); try other hours or a nearby area")]
-    NoCourse { place: String, start: String, end: String },
+    #[error("no course near {place} from {start} to {end} keeps fyd's rules (too little is open then); {hint}")]
+    NoCourse { place: String, start: String, end: String, hint: &'static str },
 }
 
 /// Plans a course.
@@ -103,6 +103,11 @@ pub fn plan_including<'a>(catalogue: &'a Catalogue, request: &PlanRequest, wante
         place: anchor.name(request.lang).to_owned(),
         start: hhmm(request.start),
         end: hhmm(request.end),
+        hint: match request.transport {
+            // Most refusals on foot are thin areas whose restaurants lie beyond a walk.
+            Transport::Walk => "on foot little is within reach there: try public transport or a car, other hours or a nearby area",
+            Transport::Public | Transport::Car => "try other hours or a nearby area",
+        },
     })
 }
 

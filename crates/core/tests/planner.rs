@@ -111,6 +111,24 @@ fn unknown_places_get_the_suggestion_people_mean() {
 }
 
 #[test]
+fn a_refusal_names_the_place_and_window_and_on_foot_points_to_other_transport() {
+    let mut refused_on_foot = 0;
+    for id in thin::THIN {
+        let area = catalogue().areas.iter().find(|a| a.id == *id).expect("a thin area is an area");
+        for transport in ["walk", "public", "myCar"] {
+            let req = validate_recommend(&request(&area.ko, "fall", "10:00", "21:00", transport)).unwrap();
+            let Err(err) = plan(catalogue(), &req) else { continue };
+            let message = err.to_string();
+            assert!(matches!(err, PlanError::NoCourse { .. }), "{message}");
+            assert!(message.contains("10:00") && message.contains("21:00"), "{message}");
+            assert_eq!(message.contains("public transport or a car"), transport == "walk", "{message}");
+            refused_on_foot += usize::from(transport == "walk");
+        }
+    }
+    assert!(refused_on_foot > 0, "no thin area refused a walk: shrink thin::THIN");
+}
+
+#[test]
 fn a_date_keeps_closed_places_out_and_says_so() {
     // 2026-04-07 is a Tuesday: 경복궁 is closed on Tuesdays.
     let body = RecommendRequest { date: Some("2026-04-07".into()), ..request("북촌", "spring", "10:00", "18:00", "walk") };

@@ -422,11 +422,10 @@ impl<'a, 'r> Search<'a, 'r> {
             return None;
         }
         let is_meal = place.category == Category::Meal;
-        if !is_meal
-            && partial
-                .stops
-                .iter()
-                .any(|&(i, _, _)| self.candidates[i].site == candidate.site && self.candidates[i].place.category != Category::Meal)
+        if partial
+            .stops
+            .iter()
+            .any(|&(i, _, _)| self.candidates[i].site == candidate.site && rules::repeats_site(self.candidates[i].place, place))
         {
             return None;
         }
@@ -761,6 +760,9 @@ impl<'a, 'r> Search<'a, 'r> {
         }
         if request.indoor && !place.indoor {
             score -= 4.0;
+        }
+        if place.category == NightView && shown != NightView && request.end >= self.sunset + rules::NIGHT_AFTER_SUNSET {
+            score -= 1.0; // its point is the night, and this date has one: keep it for then
         }
         if let Some(previous) = previous {
             if previous.place.category == Meal && place.category == Cafe {

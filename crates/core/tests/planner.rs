@@ -180,6 +180,22 @@ fn english_courses_read_in_english_with_english_times() {
 }
 
 #[test]
+fn lunch_and_dinner_are_never_at_one_market() {
+    let (req, mut content) = course(&request("망원", "fall", "12:00", "21:00", "walk"));
+    let catalogue = catalogue();
+    let meals: Vec<usize> = (0..content.stops.len()).filter(|&i| content.stops[i].category == "meal").collect();
+    assert_eq!(meals.len(), 2, "{:?}", stops(&content));
+    // The checker holds any course to it: lunch at 망원시장 and dinner at a stall inside it.
+    for (i, name) in [(meals[0], "망원시장"), (meals[1], "홍두깨손칼국수")] {
+        let place = catalogue.find_place(name).unwrap();
+        let stop = &mut content.stops[i];
+        (stop.name, stop.lat, stop.lon) = (place.ko.clone(), place.lat, place.lon);
+    }
+    let found = problems(catalogue, &content, &req);
+    assert!(found.iter().any(|p| p.message.contains("홍두깨손칼국수 is part of a place")), "{found:?}");
+}
+
+#[test]
 fn the_answer_is_html_safe() {
     let (_, content) = course(&request("이태원", "fall", "14:00", "22:00", "walk"));
     assert!(!content.answer.contains('<') && !content.answer.contains('>'), "{}", content.answer);

@@ -237,6 +237,9 @@ impl<'c> Checker<'c> {
                     format!("{} is part of a place the course already visits or eats at; one place is one stop", visit.name),
                 );
             }
+            if let Some(other) = visits[..i].iter().filter_map(|v| v.place).find(|other| rules::same_brand(other, place)) {
+                self.report(Rule::SameBrand, format!("{} and {} are one brand; one brand is one stop", other.ko, visit.name));
+            }
             if let Err(rule) = rules::allowed(place, request, named) {
                 let message = match rule {
                     Rule::DrinkingByCar => format!("{} is a drinking place, and this couple drives", visit.name),
@@ -343,6 +346,17 @@ impl<'c> Checker<'c> {
                         format!("{} is a sunset stop at {}, but the sun sets at {}", visit.name, hhmm(visit.arrive), hhmm(sunset)),
                     );
                 }
+            }
+            if visit.place.is_some_and(|p| rules::after_dark(p, visit.leave, sunset)) {
+                self.report(
+                    Rule::AfterDark,
+                    format!(
+                        "{} is seen by daylight only, and the visit runs to {} (sunset {})",
+                        visit.name,
+                        hhmm(visit.leave),
+                        hhmm(sunset)
+                    ),
+                );
             }
             let indoor = visit.place.is_none_or(|p| p.indoor);
             if rules::winter_evening_minutes(request.season, indoor, visit.arrive, visit.leave) > rules::WINTER_OUTDOOR_MINUTES {

@@ -422,11 +422,10 @@ impl<'a, 'r> Search<'a, 'r> {
             return None;
         }
         let is_meal = place.category == Category::Meal;
-        if partial
-            .stops
-            .iter()
-            .any(|&(i, _, _)| self.candidates[i].site == candidate.site && rules::repeats_site(self.candidates[i].place, place))
-        {
+        if partial.stops.iter().any(|&(i, _, _)| {
+            let other = self.candidates[i].place;
+            (self.candidates[i].site == candidate.site && rules::repeats_site(other, place)) || rules::same_brand(other, place)
+        }) {
             return None;
         }
         if request.indoor && !place.indoor && !self.relaxed.contains(&Rule::Indoor) {
@@ -489,6 +488,9 @@ impl<'a, 'r> Search<'a, 'r> {
         }
         let (stay, target) = self.stay(partial, slot, candidate, arrive)?;
         let leave = arrive + stay;
+        if rules::after_dark(place, leave, self.sunset) {
+            return None;
+        }
         // The pace: the last stop the window holds must carry the course to its end.
         let max_stops = rules::max_stops(request.start, request.end);
         if partial.stops.len() + 1 >= max_stops && leave + rules::END_SLACK + self.room(partial) < request.end {
@@ -623,6 +625,7 @@ impl<'a, 'r> Search<'a, 'r> {
         let place = self.candidates[index].place;
         if rules::winter_evening_minutes(request.season, place.indoor, arrive, leave + delta)
             > rules::WINTER_OUTDOOR_MINUTES.max(rules::winter_evening_minutes(request.season, place.indoor, arrive, leave))
+            || rules::after_dark(place, leave + delta, self.sunset)
         {
             return false;
         }
@@ -652,6 +655,7 @@ impl<'a, 'r> Search<'a, 'r> {
                 && candidate.hours.open.covers(arrive, leave)
                 && candidate.hours.open.closes_after(arrive).is_some_and(|close| arrive + place.last_entry <= close)
                 && rules::winter_evening_minutes(request.season, place.indoor, arrive, leave) <= rules::WINTER_OUTDOOR_MINUTES
+                && !rules::after_dark(place, leave, self.sunset)
         })
     }
 
@@ -692,7 +696,8 @@ impl<'a, 'r> Search<'a, 'r> {
         };
         let mut stay = target.clamp(shortest, longest).min(close - arrive).min(end.saturating_sub(arrive));
         let winter = rules::winter_evening_minutes(request.season, place.indoor, arrive, arrive + stay);
-        if winter > rules::WINTER_OUTDOOR_MINUTES {
+        let cut_by_cold = winter > rules::WINTER_OUTDOOR_MINUTES;
+        if cut_by_cold {
             stay -= winter - rules::WINTER_OUTDOOR_MINUTES;
         }
         // The last stop of the day runs to the end when it can.
@@ -703,7 +708,14 @@ impl<'a, 'r> Search<'a, 'r> {
                 stay = stay.max(to_end);
             }
         }
-        let floor = if arrive + stay >= end { 20 } else { shortest.min(rules::MIN_STAY.max(shortest)) };
+        // A winter evening outdoors is short: half an hour on 광안리 beach is still a visit.
+        let floor = if arrive + stay >= end {
+            20
+        } else if cut_by_cold {
+            rules::MIN_STAY
+        } else {
+            shortest
+        };
         (stay >= floor && candidate.hours.open.covers(arrive, arrive + stay)).then_some((stay, target))
     }
 

@@ -63,6 +63,10 @@ pub const FIRST_STOP_RIDE_M: f64 = 3_000.0;
 /// On foot, every stop stays within this of the named spot.
 pub const WALK_RADIUS_M: f64 = 2_500.0;
 
+/// How long after sunset a place seen by daylight only (tag `daylight`: an unlit valley or
+/// forest path) may still be visited: about civil twilight.
+pub const DAYLIGHT_AFTER_SUNSET: u16 = 30;
+
 /// A night view starts no earlier than this before sunset.
 pub const NIGHT_VIEW_BEFORE_SUNSET: u16 = 15;
 /// A sunset stop begins between this long before sunset and [`SUNSET_LATEST_AFTER`] after it.
@@ -182,6 +186,17 @@ pub fn repeats_site(a: &Place, b: &Place) -> bool {
     (a.category == Category::Meal) == (b.category == Category::Meal)
 }
 
+/// Whether two places are branches of one chain: a second 앤트러사이트 in one course reads as
+/// a planner that forgot the first.
+pub fn same_brand(a: &Place, b: &Place) -> bool {
+    a.brand == b.brand && !std::ptr::eq(a, b)
+}
+
+/// Whether a visit to a place seen by daylight only lasts into the dark.
+pub fn after_dark(place: &Place, leave: u16, sunset: u16) -> bool {
+    place.tags.daylight && leave > sunset + DAYLIGHT_AFTER_SUNSET
+}
+
 /// Minutes an outdoor visit spends after the winter evening begins.
 pub fn winter_evening_minutes(season: Season, indoor: bool, arrive: u16, leave: u16) -> u16 {
     if season != Season::Winter || indoor || leave <= WINTER_EVENING {
@@ -207,6 +222,7 @@ pub enum Rule {
     Closed,
     Twice,
     SameSite,
+    SameBrand,
     StayLength,
     Lunch,
     Dinner,
@@ -222,6 +238,7 @@ pub enum Rule {
     SunsetOffTime,
     NightStop,
     WinterOutdoor,
+    AfterDark,
     DrinkingByCar,
     CarOnly,
     Memorial,

@@ -196,6 +196,61 @@ fn lunch_and_dinner_are_never_at_one_market() {
 }
 
 #[test]
+fn one_chain_is_one_stop() {
+    let catalogue = catalogue();
+    let branches: Vec<_> = ["앤트러사이트 합정", "앤트러사이트 서교점"].iter().map(|n| catalogue.find_place(n).unwrap()).collect();
+    // Asked for both branches, the planner keeps one.
+    let req = validate_recommend(&request("홍대", "winter", "14:00", "22:00", "walk")).unwrap();
+    let planned = fyd_core::planner::plan_including(catalogue, &req, &branches).unwrap();
+    let kept = planned.stops.iter().filter(|s| branches.iter().any(|b| std::ptr::eq(s.place, *b))).count();
+    assert_eq!(kept, 1, "{:?}", planned.stops.iter().map(|s| &s.place.ko).collect::<Vec<_>>());
+    // The checker holds any course to it: two café stops made the two branches.
+    let mut content = course_content(catalogue, &planned, &req);
+    let cafes: Vec<usize> = (0..content.stops.len()).filter(|&i| content.stops[i].category == "cafe").collect();
+    assert!(!cafes.is_empty(), "{:?}", stops(&content));
+    let other = content.stops.iter().position(|s| s.category != "cafe").unwrap();
+    for (i, place) in [cafes[0], other].into_iter().zip(&branches) {
+        let stop = &mut content.stops[i];
+        (stop.name, stop.category, stop.lat, stop.lon) = (place.ko.clone(), "cafe".into(), place.lat, place.lon);
+    }
+    let found = problems(catalogue, &content, &req);
+    assert!(found.iter().any(|p| p.message.contains("are one brand")), "{found:?}");
+    // A shared first word that is a place's name is no chain: two restaurants in 해운대.
+    let [a, b] = ["해운대 기와집대구탕", "해운대 가야밀면"].map(|n| catalogue.find_place(n).unwrap());
+    assert!(!fyd_core::rules::same_brand(a, b));
+}
+
+#[test]
+fn a_winter_evening_on_the_named_beach_is_a_short_visit() {
+    // Half an hour outdoors after 19:00 in winter is enough to include the beach they named.
+    let (_, content) = course(&request("광안리 해변", "winter", "18:00", "23:00", "myCar"));
+    let beach = content.stops.iter().find(|s| s.name == "광안리해수욕장").unwrap_or_else(|| panic!("{:?}", stops(&content)));
+    let minutes = |t: &str| t[..2].parse::<u16>().unwrap() * 60 + t[3..].parse::<u16>().unwrap();
+    assert!(minutes(&beach.leave) - minutes(&beach.arrive) <= 30, "{beach:?}");
+}
+
+#[test]
+fn unlit_valleys_and_trails_are_left_for_daylight() {
+    let catalogue = catalogue();
+    let valley = catalogue.find_place("수성동계곡").unwrap();
+    assert!(valley.tags.daylight);
+    // Asked for it on an evening date, the planner leaves it out rather than send them in the dark.
+    let req = validate_recommend(&request("서촌", "fall", "18:00", "23:00", "walk")).unwrap();
+    let planned = fyd_core::planner::plan_including(catalogue, &req, &[valley]).unwrap();
+    assert!(planned.stops.iter().all(|s| !std::ptr::eq(s.place, valley)));
+    // In the afternoon it fits.
+    let req = validate_recommend(&request("서촌", "fall", "11:00", "17:00", "walk")).unwrap();
+    let planned = fyd_core::planner::plan_including(catalogue, &req, &[valley]).unwrap();
+    assert!(planned.stops.iter().any(|s| std::ptr::eq(s.place, valley)));
+    // The checker holds any course to it: the last stop of an evening made the valley.
+    let (req, mut content) = course(&request("서촌", "fall", "18:00", "23:00", "walk"));
+    let last = content.stops.last_mut().unwrap();
+    (last.name, last.category, last.lat, last.lon) = (valley.ko.clone(), "walk".into(), valley.lat, valley.lon);
+    let found = problems(catalogue, &content, &req);
+    assert!(found.iter().any(|p| p.message.contains("seen by daylight only")), "{found:?}");
+}
+
+#[test]
 fn the_answer_is_html_safe() {
     let (_, content) = course(&request("이태원", "fall", "14:00", "22:00", "walk"));
     assert!(!content.answer.contains('<') && !content.answer.contains('>'), "{}", content.answer);

@@ -17,11 +17,12 @@
 //! shopping; `setting` `in` or `out`; `hours` in OpenStreetMap's opening_hours
 //! syntax ([`super::hours`]); `last_entry` minutes before closing that entry stops; `stay` the
 //! typical visit in minutes (15–300); `price` 0–3; `seasons` when it shines (`spring,fall`,
-//! `all`, `-`); `tags` from far, memorial, alcohol, brunch, highlight, car, sunset; `within` the id of
+//! `all`, `-`); `tags` from far, memorial, alcohol, brunch, highlight, car, sunset, daylight; `within` the id of
 //! the place it is inside; `checked` the year its facts were last checked; `note` what is
 //! uncertain. Files are applied in order: a record whose id is already known replaces it.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::{Area, Catalogue, Category, City, Hours, Place, Spot, Tags};
 use crate::course::Season;
@@ -182,9 +183,21 @@ pub(super) fn load<'a>(files: impl Iterator<Item = (&'a str, &'a str)>) -> Resul
         catalogue.areas[area].spots.push(catalogue.spots.len());
         catalogue.spots.push(Spot { id: record.id()?, area, ko, en, lat, lon, aliases: record.list(6) });
     }
+    // Places share parsed hours: a quarter as many distinct texts as places, each parsed,
+    // checked and worked out per season once (and held once in memory).
+    let mut hours: HashMap<String, Arc<Hours>> = HashMap::new();
     for record in &places {
         let area = area_of(record, &catalogue)?;
-        let place = read_place(record, area)?;
+        let text = &record.fields[9];
+        let shared = match hours.get(text) {
+            Some(parsed) => parsed.clone(),
+            None => {
+                let parsed = Arc::new(Hours::parse(text).map_err(|e| record.error(e))?);
+                hours.insert(text.clone(), parsed.clone());
+                parsed
+            }
+        };
+        let place = read_place(record, area, shared)?;
         catalogue.areas[area].places.push(catalogue.places.len());
         catalogue.places.push(place);
     }
@@ -200,6 +213,7 @@ pub(super) fn load<'a>(files: impl Iterator<Item = (&'a str, &'a str)>) -> Resul
         catalogue.places[index].within = Some(outer);
     }
     catalogue.find_sites();
+    catalogue.find_brands();
     catalogue.index_names();
     Ok(catalogue)
 }
@@ -261,7 +275,7 @@ fn line_at(text: &str, position: &csv::Position) -> u64 {
     (before + skipped) as u64 + 1
 }
 
-fn read_place(record: &Record, area: usize) -> Result<Place, CatalogueError> {
+fn read_place(record: &Record, area: usize, hours: Arc<Hours>) -> Result<Place, CatalogueError> {
     let (ko, en) = record.names(2, 3)?;
     let category = record.text(5);
     let category = match Category::parse(&category) {
@@ -275,7 +289,6 @@ fn read_place(record: &Record, area: usize) -> Result<Place, CatalogueError> {
         other => return Err(record.error(format!("setting must be in or out, not {other:?}"))),
     };
     let (lat, lon) = record.coordinates(7, 8)?;
-    let hours = Hours::parse(&record.fields[9]).map_err(|e| record.error(e))?;
     let last_entry: u16 = record.number(10, "last_entry")?;
     let stay: u16 = record.number(11, "stay")?;
     if !(15..=300).contains(&stay) {
@@ -326,6 +339,7 @@ fn read_place(record: &Record, area: usize) -> Result<Place, CatalogueError> {
         tags,
         within: None,
         site: 0,
+        brand: 0,
         checked,
         note: if record.fields[17] == "-" { String::new() } else { record.text(17) },
         desc_ko,

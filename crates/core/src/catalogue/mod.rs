@@ -85,10 +85,12 @@ pub struct Tags {
     pub car_only: bool,
     /// Known for its sunset (노을): visited around sunset, it is a sunset stop.
     pub sunset: bool,
+    /// Seen by daylight only: an unlit valley, forest or mountain path, dark soon after sunset.
+    pub daylight: bool,
 }
 
 impl Tags {
-    pub const NAMES: [&'static str; 7] = ["far", "memorial", "alcohol", "brunch", "highlight", "car", "sunset"];
+    pub const NAMES: [&'static str; 8] = ["far", "memorial", "alcohol", "brunch", "highlight", "car", "sunset", "daylight"];
 
     fn set(&mut self, name: &str) -> bool {
         let flag = match name {
@@ -99,6 +101,7 @@ impl Tags {
             "highlight" => &mut self.highlight,
             "car" => &mut self.car_only,
             "sunset" => &mut self.sunset,
+            "daylight" => &mut self.daylight,
             _ => return false,
         };
         *flag = true;
@@ -139,7 +142,7 @@ pub struct Place {
     pub indoor: bool,
     pub lat: f64,
     pub lon: f64,
-    pub hours: Hours,
+    pub hours: std::sync::Arc<Hours>,
     /// Entry stops this many minutes before closing.
     pub last_entry: u16,
     /// Typical visit in minutes.
@@ -152,6 +155,9 @@ pub struct Place {
     /// The site this place is part of, for "one place, one stop": the place it is inside, or
     /// the place it is named after nearby (경복궁 돌담길 belongs to 경복궁), or itself.
     pub site: usize,
+    /// The chain this place to eat or drink belongs to, for "one brand, one stop": the first
+    /// place of its brand (앤트러사이트 합정 and 앤트러사이트 서교점), or itself.
+    pub brand: usize,
     /// The year its facts were last checked.
     pub checked: u16,
     /// What the catalogue is unsure of, if anything.
@@ -264,6 +270,36 @@ impl Catalogue {
                 named_after.unwrap_or(index)
             });
             self.places[index].site = site;
+        }
+    }
+
+    /// Works out every place's brand once the places are read: places to eat or drink whose
+    /// Korean names begin with the same word, when that word is a name of its own rather than a
+    /// city's or area's (경주 성동시장, 해운대 가야밀면), a place's (서문시장 야시장 is the market's)
+    /// or a common word.
+    pub(super) fn find_brands(&mut self) {
+        /// First words that are common nouns, not brands: 카페 델문도 and 카페 마당 are unrelated.
+        const COMMON: [&str; 2] = ["카페", "원조"];
+        let names: std::collections::HashSet<&str> = (self.cities.iter().flat_map(|c| std::iter::once(&c.ko).chain(&c.aliases)))
+            .chain(self.areas.iter().flat_map(|a| std::iter::once(&a.ko).chain(&a.aliases)))
+            .chain(self.places.iter().map(|p| &p.ko))
+            .map(String::as_str)
+            .chain(COMMON)
+            .collect();
+        fn brand_word<'p>(place: &'p Place, names: &std::collections::HashSet<&str>) -> Option<&'p str> {
+            let (first, _) = place.ko.split_once(' ')?;
+            let venue = matches!(place.category, Category::Meal | Category::Cafe | Category::Bar);
+            (venue && !names.contains(first)).then_some(first)
+        }
+        let words: Vec<Option<&str>> = self.places.iter().map(|place| brand_word(place, &names)).collect();
+        let brands: Vec<usize> = (0..self.places.len())
+            .map(|index| match words[index] {
+                Some(word) => words.iter().position(|w| *w == Some(word)).unwrap_or(index),
+                None => index,
+            })
+            .collect();
+        for (place, brand) in self.places.iter_mut().zip(brands) {
+            place.brand = brand;
         }
     }
 

@@ -116,6 +116,19 @@ pub fn measure(catalogue: &Catalogue, req: &PlanRequest, content: &CourseContent
     let meal_sites: Vec<Option<String>> = stops.iter().filter(|s| s.category == "meal").map(|s| site(&s.name)).collect();
     let same_meal_site = meal_sites.iter().enumerate().any(|(i, a)| a.is_some() && meal_sites[..i].contains(a));
     add("two meals at one site (lunch and dinner in one market)", true, true, same_meal_site);
+    // Two branches of one chain (앤트러사이트 합정, then 앤트러사이트 서교점): places to eat or
+    // drink whose names begin with one word that names no city or area (해운대 가야밀면).
+    let region = |word: &str| {
+        let names = |ko: &String, aliases: &Vec<String>| ko == word || aliases.iter().any(|a| a == word);
+        catalogue.cities.iter().any(|c| names(&c.ko, &c.aliases)) || catalogue.areas.iter().any(|a| names(&a.ko, &a.aliases))
+    };
+    let chains: Vec<&str> = stops
+        .iter()
+        .filter(|s| ["meal", "cafe", "bar"].contains(&s.category.as_str()))
+        .filter_map(|s| s.name.split_once(' ').map(|(first, _)| first))
+        .filter(|first| !region(first))
+        .collect();
+    add("two branches of one chain", true, true, chains.iter().enumerate().any(|(i, c)| chains[..i].contains(c)));
     add("more than two cafés", true, true, stops.iter().filter(|s| s.category == "cafe").count() > 2);
     add(
         "two stops of the same kind in a row (windows of 4 h or more)",
@@ -138,6 +151,9 @@ pub fn measure(catalogue: &Catalogue, req: &PlanRequest, content: &CourseContent
     let md = season_middle(req.season);
     let early_night = stops.iter().zip(&times).any(|(s, t)| s.category == "nightview" && t.0 + 15 < sunset_at(s.lat, s.lon, md));
     add("night view starting over 15 min before sunset", true, true, early_night);
+    let in_the_dark =
+        stops.iter().zip(&times).any(|(s, t)| place(&s.name).is_some_and(|p| p.tags.daylight) && t.1 > sunset_at(s.lat, s.lon, md) + 30);
+    add("an unlit trail or valley (tag daylight) visited after dusk", true, true, in_the_dark);
     let off_sunset = stops.iter().zip(&times).any(|(s, t)| {
         let sunset = sunset_at(s.lat, s.lon, md);
         s.category == "sunset" && !(sunset.saturating_sub(80)..=sunset + 15).contains(&t.0)

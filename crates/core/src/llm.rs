@@ -153,7 +153,11 @@ pub fn messages(catalogue: &Catalogue, request: &PlanRequest, candidates: &[&Pla
             place.id,
             place.ko,
             place.category.code(),
-            if place.indoor { "in" } else { "out" },
+            match (place.indoor, place.tags.daylight) {
+                (true, _) => "in",
+                (false, true) => "out, daylight only",
+                (false, false) => "out",
+            },
             place.hours.text(),
             place.stay,
             place.lat,

@@ -279,7 +279,7 @@ pub fn statements(request: &PlanRequest, needs: &Needs, sunset: u16, max_stops: 
             hhmm(request.end)
         ),
         format!(
-            "At most {max_stops} stops: about one stop per 80–100 minutes, each visit {MIN_STAY}–{MAX_STAY} minutes; one place is one stop."
+            "At most {max_stops} stops: about one stop per 80–100 minutes, each visit {MIN_STAY}–{MAX_STAY} minutes; one place is one stop, and so is one chain (two branches of one brand)."
         ),
         format!("Times only move forward; leave time to travel between stops and no idle gaps over {GAP_SLACK} minutes."),
         "Every place must be open for the whole visit (see its hours); never use a place twice.".to_owned(),
@@ -308,6 +308,9 @@ pub fn statements(request: &PlanRequest, needs: &Needs, sunset: u16, max_stops: 
             "Sunset is at {}: include a nightview, sunset or evening walk stop that lasts until at least {NIGHT_STOP_AFTER_SUNSET} minutes after it.",
             hhmm(sunset)
         ));
+    }
+    if request.end > sunset + DAYLIGHT_AFTER_SUNSET {
+        rules.push(format!("A place marked \"daylight only\" is left by {}.", hhmm(sunset + DAYLIGHT_AFTER_SUNSET)));
     }
     if request.season == Season::Winter {
         rules.push(format!("Winter: after {}, at most {WINTER_OUTDOOR_MINUTES} minutes at any outdoor stop.", hhmm(WINTER_EVENING)));

@@ -31,12 +31,8 @@ impl Cluster {
     pub fn start() -> Option<Self> {
         let _ = Command::new(script()).arg("sweep").status();
         let dir = std::env::temp_dir().join(format!("fyd-pg-{:016x}", rand_u64()));
-        let output = Command::new(script())
-            .arg("start")
-            .arg(&dir)
-            .arg(std::process::id().to_string())
-            .output()
-            .expect("scripts/pg-cluster runs");
+        let output =
+            Command::new(script()).arg("start").arg(&dir).arg(std::process::id().to_string()).output().expect("scripts/pg-cluster runs");
         if !output.status.success() {
             let _ = std::fs::remove_dir_all(&dir);
             eprintln!("no PostgreSQL cluster could be started: {}", String::from_utf8_lossy(&output.stderr));

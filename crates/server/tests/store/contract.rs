@@ -231,9 +231,10 @@ pub async fn a_course_has_one_share_link_which_only_its_owner_changes_and_which_
     assert_eq!(store.put_share(first, share(None), owner).await.unwrap(), ShareOutcome::Done { had_link: false });
     assert_eq!(store.share(&first).await.unwrap(), Some(share(None)));
 
-    assert_eq!(store.put_share(second, ShareRecord { show_nickname: true, ..share(Some(42)) }, owner).await.unwrap(), ShareOutcome::Done {
-        had_link: true
-    });
+    assert_eq!(
+        store.put_share(second, ShareRecord { show_nickname: true, ..share(Some(42)) }, owner).await.unwrap(),
+        ShareOutcome::Done { had_link: true }
+    );
     assert_eq!(store.share(&first).await.unwrap(), None, "the earlier link is replaced");
     assert_eq!(store.share(&second).await.unwrap(), Some(ShareRecord { show_nickname: true, ..share(Some(42)) }));
     assert_eq!(store.revoke_share(course, other).await.unwrap(), ShareOutcome::NotOwner);

@@ -7,15 +7,7 @@ use fyd_core::planner::{course_content, plan};
 use fyd_core::request::{validate_recommend, RecommendRequest};
 
 fn request(place: &str, season: &str, start: &str, end: &str, transport: &str, variant: u32) -> RecommendRequest {
-    RecommendRequest {
-        date_place: place.into(),
-        date_season: Some(season.into()),
-        date_start: start.into(),
-        date_end: end.into(),
-        date_transport: transport.into(),
-        variant: Some(variant),
-        ..Default::default()
-    }
+    RecommendRequest { variant: Some(variant), ..RecommendRequest::new(place, season, start, end, transport) }
 }
 
 fn bench(c: &mut Criterion) {

@@ -66,15 +66,7 @@ struct Grid {
 }
 
 fn request(place: &str, season: &str, window: (&str, &str), transport: &str, variant: u32) -> RecommendRequest {
-    RecommendRequest {
-        date_place: place.to_owned(),
-        date_season: Some(season.to_owned()),
-        date_start: window.0.to_owned(),
-        date_end: window.1.to_owned(),
-        date_transport: transport.to_owned(),
-        variant: Some(variant),
-        ..Default::default()
-    }
+    RecommendRequest { variant: Some(variant), ..RecommendRequest::new(place, season, window.0, window.1, transport) }
 }
 
 fn label(body: &RecommendRequest) -> String {

@@ -230,9 +230,12 @@ impl<'c> Checker<'c> {
             let shares_site = visits[..i]
                 .iter()
                 .filter_map(|v| v.place)
-                .any(|other| self.catalogue.site_of(other) == site && other.category != Category::Meal && place.category != Category::Meal);
+                .any(|other| self.catalogue.site_of(other) == site && rules::repeats_site(other, place));
             if shares_site && !visits[..i].iter().any(|v| v.name == visit.name) {
-                self.report(Rule::SameSite, format!("{} is part of a place the course already visits; one place is one stop", visit.name));
+                self.report(
+                    Rule::SameSite,
+                    format!("{} is part of a place the course already visits or eats at; one place is one stop", visit.name),
+                );
             }
             if let Err(rule) = rules::allowed(place, request, named) {
                 let message = match rule {

@@ -73,8 +73,8 @@ pub struct Plan<'a> {
 pub enum PlanError {
     #[error(transparent)]
     UnknownPlace(#[from] UnknownPlace),
-    #[error("no course near {place} from {start} to {end} keeps fyd's rules (too little is open then); try other hours or a nearby area")]
-    NoCourse { place: String, start: String, end: String },
+    #[error("no course near {place} from {start} to {end} keeps fyd's rules (too little is open then); {hint}")]
+    NoCourse { place: String, start: String, end: String, hint: &'static str },
 }
 
 /// Plans a course.
@@ -103,6 +103,11 @@ pub fn plan_including<'a>(catalogue: &'a Catalogue, request: &PlanRequest, wante
         place: anchor.name(request.lang).to_owned(),
         start: hhmm(request.start),
         end: hhmm(request.end),
+        hint: match request.transport {
+            // Most refusals on foot are thin areas whose restaurants lie beyond a walk.
+            Transport::Walk => "on foot little is within reach there: try public transport or a car, other hours or a nearby area",
+            Transport::Public | Transport::Car => "try other hours or a nearby area",
+        },
     })
 }
 
@@ -303,12 +308,7 @@ impl<'a, 'r> Search<'a, 'r> {
     fn keeps_the_rules(&self, partial: &Partial) -> Option<Plan<'a>> {
         let plan = self.plan_of(partial);
         let content = course_content(self.catalogue, &plan, self.request);
-        let found = check::problems(self.catalogue, &content, self.request);
-        if std::env::var_os("FYD_DEBUG_PLAN").is_some() {
-            let stops: Vec<String> = content.stops.iter().map(|s| format!("{}-{} {}", s.arrive, s.leave, s.name)).collect();
-            eprintln!("{:.1} {stops:?}\n   {found:?}", partial.score);
-        }
-        found.is_empty().then_some(plan)
+        check::problems(self.catalogue, &content, self.request).is_empty().then_some(plan)
     }
 
     fn plan_of(&self, partial: &Partial) -> Plan<'a> {
@@ -422,11 +422,10 @@ impl<'a, 'r> Search<'a, 'r> {
             return None;
         }
         let is_meal = place.category == Category::Meal;
-        if !is_meal
-            && partial
-                .stops
-                .iter()
-                .any(|&(i, _, _)| self.candidates[i].site == candidate.site && self.candidates[i].place.category != Category::Meal)
+        if partial
+            .stops
+            .iter()
+            .any(|&(i, _, _)| self.candidates[i].site == candidate.site && rules::repeats_site(self.candidates[i].place, place))
         {
             return None;
         }
@@ -761,6 +760,9 @@ impl<'a, 'r> Search<'a, 'r> {
         }
         if request.indoor && !place.indoor {
             score -= 4.0;
+        }
+        if place.category == NightView && shown != NightView && request.end >= self.sunset + rules::NIGHT_AFTER_SUNSET {
+            score -= 1.0; // its point is the night, and this date has one: keep it for then
         }
         if let Some(previous) = previous {
             if previous.place.category == Meal && place.category == Cafe {

@@ -276,6 +276,20 @@ impl poem_openapi::types::Example for RecommendRequest {
     }
 }
 
+impl RecommendRequest {
+    /// The old front's five fields; the optional ones left out.
+    pub fn new(place: &str, season: &str, start: &str, end: &str, transport: &str) -> Self {
+        Self {
+            date_place: place.to_owned(),
+            date_season: Some(season.to_owned()),
+            date_start: start.to_owned(),
+            date_end: end.to_owned(),
+            date_transport: transport.to_owned(),
+            ..Self::default()
+        }
+    }
+}
+
 /// A recommendation request that passed every check.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlanRequest {

@@ -175,6 +175,13 @@ pub fn allowed(place: &Place, request: &PlanRequest, named: Option<&Place>) -> R
     Ok(())
 }
 
+/// Whether two stops at one site (a place and what lies within it) would visit it twice: two
+/// sights there are one place split in two, and two meals there (lunch and dinner in one market)
+/// are one meal repeated; a meal at a site the course visits otherwise (lunch on 남이섬) is fine.
+pub fn repeats_site(a: &Place, b: &Place) -> bool {
+    (a.category == Category::Meal) == (b.category == Category::Meal)
+}
+
 /// Minutes an outdoor visit spends after the winter evening begins.
 pub fn winter_evening_minutes(season: Season, indoor: bool, arrive: u16, leave: u16) -> u16 {
     if season != Season::Winter || indoor || leave <= WINTER_EVENING {

@@ -33,14 +33,7 @@ fn every_area_season_transport_and_window_keeps_every_hard_rule() {
                     if !case.is_multiple_of(stride) {
                         continue;
                     }
-                    let body = RecommendRequest {
-                        date_place: area.ko.clone(),
-                        date_season: Some(season.into()),
-                        date_start: start.into(),
-                        date_end: end.into(),
-                        date_transport: transport.into(),
-                        ..Default::default()
-                    };
+                    let body = RecommendRequest::new(&area.ko, season, start, end, transport);
                     let label = format!("{} {season} {start}–{end} {transport}", area.id);
                     let req = validate_recommend(&body).expect("the grid's requests are valid");
                     let content = match plan(catalogue(), &req) {

@@ -11,14 +11,7 @@ use fyd_core::planner::{course_content, plan, PlanError};
 use fyd_core::request::{validate_recommend, PlanRequest, RecommendRequest};
 
 fn request(place: &str, season: &str, start: &str, end: &str, transport: &str) -> RecommendRequest {
-    RecommendRequest {
-        date_place: place.into(),
-        date_season: Some(season.into()),
-        date_start: start.into(),
-        date_end: end.into(),
-        date_transport: transport.into(),
-        ..Default::default()
-    }
+    RecommendRequest::new(place, season, start, end, transport)
 }
 
 fn course(body: &RecommendRequest) -> (PlanRequest, CourseContent) {
@@ -118,6 +111,24 @@ fn unknown_places_get_the_suggestion_people_mean() {
 }
 
 #[test]
+fn a_refusal_names_the_place_and_window_and_on_foot_points_to_other_transport() {
+    let mut refused_on_foot = 0;
+    for id in thin::THIN {
+        let area = catalogue().areas.iter().find(|a| a.id == *id).expect("a thin area is an area");
+        for transport in ["walk", "public", "myCar"] {
+            let req = validate_recommend(&request(&area.ko, "fall", "10:00", "21:00", transport)).unwrap();
+            let Err(err) = plan(catalogue(), &req) else { continue };
+            let message = err.to_string();
+            assert!(matches!(err, PlanError::NoCourse { .. }), "{message}");
+            assert!(message.contains("10:00") && message.contains("21:00"), "{message}");
+            assert_eq!(message.contains("public transport or a car"), transport == "walk", "{message}");
+            refused_on_foot += usize::from(transport == "walk");
+        }
+    }
+    assert!(refused_on_foot > 0, "no thin area refused a walk: shrink thin::THIN");
+}
+
+#[test]
 fn a_date_keeps_closed_places_out_and_says_so() {
     // 2026-04-07 is a Tuesday: 경복궁 is closed on Tuesdays.
     let body = RecommendRequest { date: Some("2026-04-07".into()), ..request("북촌", "spring", "10:00", "18:00", "walk") };
@@ -166,6 +177,22 @@ fn english_courses_read_in_english_with_english_times() {
     assert_eq!(content.datetime, "10:00 AM – 6:00 PM");
     assert!(content.answer.contains("walk") && !content.answer.contains("오전"));
     assert!(content.question.contains("데이트"), "the question stays Korean, as the old service stored it");
+}
+
+#[test]
+fn lunch_and_dinner_are_never_at_one_market() {
+    let (req, mut content) = course(&request("망원", "fall", "12:00", "21:00", "walk"));
+    let catalogue = catalogue();
+    let meals: Vec<usize> = (0..content.stops.len()).filter(|&i| content.stops[i].category == "meal").collect();
+    assert_eq!(meals.len(), 2, "{:?}", stops(&content));
+    // The checker holds any course to it: lunch at 망원시장 and dinner at a stall inside it.
+    for (i, name) in [(meals[0], "망원시장"), (meals[1], "홍두깨손칼국수")] {
+        let place = catalogue.find_place(name).unwrap();
+        let stop = &mut content.stops[i];
+        (stop.name, stop.lat, stop.lon) = (place.ko.clone(), place.lat, place.lon);
+    }
+    let found = problems(catalogue, &content, &req);
+    assert!(found.iter().any(|p| p.message.contains("홍두깨손칼국수 is part of a place")), "{found:?}");
 }
 
 #[test]

@@ -112,6 +112,10 @@ pub fn measure(catalogue: &Catalogue, req: &PlanRequest, content: &CourseContent
         })
     });
     add("one place split into several stops", true, true, same_site);
+    let site = |name: &str| place(name).map(|p| p.within.map_or_else(|| p.id.clone(), |w| catalogue.places[w].id.clone()));
+    let meal_sites: Vec<Option<String>> = stops.iter().filter(|s| s.category == "meal").map(|s| site(&s.name)).collect();
+    let same_meal_site = meal_sites.iter().enumerate().any(|(i, a)| a.is_some() && meal_sites[..i].contains(a));
+    add("two meals at one site (lunch and dinner in one market)", true, true, same_meal_site);
     add("more than two cafés", true, true, stops.iter().filter(|s| s.category == "cafe").count() > 2);
     add(
         "two stops of the same kind in a row (windows of 4 h or more)",
@@ -139,6 +143,12 @@ pub fn measure(catalogue: &Catalogue, req: &PlanRequest, content: &CourseContent
         s.category == "sunset" && !(sunset.saturating_sub(80)..=sunset + 15).contains(&t.0)
     });
     add("sunset stop not around sunset", true, true, off_sunset);
+    // A place whose point is the night, spent by day although the date runs an hour past sunset.
+    let night_by_day = stops.iter().zip(&times).any(|(s, t)| {
+        let sunset = sunset_at(s.lat, s.lon, md);
+        end >= sunset + 60 && t.1 <= sunset && place(&s.name).is_some_and(|p| p.category == fyd_core::catalogue::Category::NightView)
+    });
+    add("night-view place spent by day in a date that runs into the night", false, true, night_by_day);
     let drinks = stops.iter().any(|s| s.category == "bar" || place(&s.name).is_some_and(|p| p.is_drinking()));
     add("car date with a drinks stop", true, req.transport == Transport::Car, drinks);
     let cold = stops.iter().zip(&times).any(|(s, t)| {

@@ -215,7 +215,7 @@ pub async fn sessions_rotate_detect_reuse_and_end_with_revocation(store: Arc<dyn
     }))
     .await;
     assert_eq!(outcomes.iter().filter(|o| matches!(o, RefreshOutcome::Rotated(_))).count(), 1, "{outcomes:?}");
-    assert!(outcomes.iter().any(|o| *o == RefreshOutcome::ReuseDetected), "the losers are reuse");
+    assert!(outcomes.contains(&RefreshOutcome::ReuseDetected), "the losers are reuse");
 }
 
 /// A course has one share link, which only its owner changes and which goes with the course.

@@ -3,7 +3,9 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, ValueEnum};
+use clap::{Parser, Subcommand, ValueEnum};
+
+pub use crate::store::url::DatabaseUrl;
 
 /// Let's Encrypt's production ACME directory, the default of `--acme-directory`.
 pub const LETS_ENCRYPT_PRODUCTION: &str = "https://acme-v02.api.letsencrypt.org/directory";
@@ -11,13 +13,28 @@ pub const LETS_ENCRYPT_PRODUCTION: &str = "https://acme-v02.api.letsencrypt.org/
 #[derive(Debug, Clone, Parser)]
 #[command(name = "fyd-server", version, about = "fyd's API server: accounts, tokens, saved date courses and recommendations.")]
 pub struct Settings {
+    /// `fyd-server migrate …` copies a sled store into PostgreSQL; without a command, serve.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Address to listen on; port 0 picks a free port (the chosen address is printed).
     #[arg(long, env = "FYD_BIND", default_value = "127.0.0.1:8000")]
     pub bind: String,
 
-    /// Directory of the sled database and the generated JWT secret.
+    /// Directory of the sled database (by default), the generated JWT secret and ACME state.
     #[arg(long, env = "FYD_DATA_DIR", default_value = "./fyd-data")]
     pub data_dir: PathBuf,
+
+    /// Where the data lives: `sled://PATH` (one process on one machine; the default is
+    /// `sled://<data-dir>/db`) or `postgres://user:password@host:port/db` (also
+    /// `postgresql://`; any number of replicas). Prefer the variable: a flag shows in `ps`.
+    /// The password is never logged.
+    #[arg(long, env = "FYD_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<DatabaseUrl>,
+
+    /// Connections each replica keeps to PostgreSQL at most.
+    #[arg(long, env = "FYD_DATABASE_POOL", default_value_t = 16)]
+    pub database_pool: usize,
 
     /// Successful recommendations per user per Asia/Seoul calendar day; 0 = no limit.
     #[arg(long, env = "FYD_DAILY_QUOTA", default_value_t = 5)]
@@ -147,7 +164,32 @@ pub struct Settings {
     pub jwt_secret: Option<Secret>,
 }
 
+/// What `fyd-server` does besides serving.
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Copy a sled store into PostgreSQL: users with their password hashes, sessions, courses
+    /// (same ids), share links and today's quota. Resumable: run it again after an
+    /// interruption and it carries on. Stop the server on the sled store first.
+    Migrate {
+        /// The sled store to read, e.g. sled://./fyd-data/db.
+        #[arg(long, hide_env_values = true)]
+        from: DatabaseUrl,
+        /// The PostgreSQL database to fill, e.g. postgres://fyd:…@db.internal/fyd.
+        #[arg(long, env = "FYD_DATABASE_URL", hide_env_values = true)]
+        to: DatabaseUrl,
+        /// Copy even into a database that already holds data from elsewhere (ids must not
+        /// collide: rows whose id is taken are skipped).
+        #[arg(long)]
+        into_non_empty: bool,
+    },
+}
+
 impl Settings {
+    /// The store these settings name: `--database-url`, else sled in the data dir.
+    pub fn database(&self) -> DatabaseUrl {
+        self.database_url.clone().unwrap_or_else(|| DatabaseUrl::Sled(self.data_dir.join("db")))
+    }
+
     /// The longest one recommendation may take: the LLM's total deadline.
     pub fn recommend_deadline(&self) -> std::time::Duration {
         std::time::Duration::from_secs(self.openai_timeout_secs.max(1))

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::Parser;
 use fyd_server::clock::SystemClock;
-use fyd_server::config::secret_from_env;
+use fyd_server::config::{secret_from_env, Command, DatabaseUrl};
 use fyd_server::Settings;
 use tracing_subscriber::EnvFilter;
 
@@ -26,6 +26,9 @@ async fn run() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .init();
+    if let Some(Command::Migrate { from, to, into_non_empty }) = &settings.command {
+        return migrate(from, to, *into_non_empty).await;
+    }
 
     let mut server = fyd_server::spawn(settings, Arc::new(SystemClock)).await.context("fyd-server could not start")?;
     // Scripts and tests started with `--bind 127.0.0.1:0` read the chosen address from here.
@@ -51,6 +54,30 @@ async fn run() -> anyhow::Result<()> {
             }
         }
     }
+    Ok(())
+}
+
+/// `fyd-server migrate`: copies a sled store into PostgreSQL, with progress bars on a terminal
+/// and the counts on stdout.
+async fn migrate(from: &DatabaseUrl, to: &DatabaseUrl, into_non_empty: bool) -> anyhow::Result<()> {
+    let today = fyd_server::clock::seoul_day(jiff::Timestamp::now()).to_string();
+    tracing::info!(%from, %to, %today, "copying");
+    let report = fyd_server::store::migrate::run(from, to, into_non_empty, &today, std::io::stderr().is_terminal())
+        .await
+        .with_context(|| format!("could not copy {from} into {to}"))?;
+    if report.resumed {
+        println!("carried on the copy an earlier run began");
+    }
+    for (kind, copied) in [
+        ("users", report.users),
+        ("sessions", report.sessions),
+        ("courses", report.courses),
+        ("shares", report.shares),
+        ("quota days", report.quota_days),
+    ] {
+        println!("{kind}: {} read, {} copied, {} already there", copied.read, copied.added, copied.read - copied.added);
+    }
+    println!("done: {to} holds the sled store's data; start fyd-server with --database-url (FYD_DATABASE_URL) set to it");
     Ok(())
 }
 

@@ -26,7 +26,7 @@ use crate::quota::DailyQuota;
 use crate::share::limit::PageLimit;
 use crate::share::Sharing;
 use crate::state::AppState;
-use crate::store::{SledStore, Store, StoreError};
+use crate::store::StoreError;
 use crate::tls::redirect::RedirectToHttps;
 use crate::tls::{Https, HttpsAcceptor, TlsError};
 
@@ -40,6 +40,10 @@ pub enum StartError {
     DataDir { path: PathBuf, source: std::io::Error },
     #[error("FYD_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes long")]
     WeakSecret,
+    #[error(
+        "FYD_JWT_SECRET must be set when the database is shared ({0}): every replica must sign and check tokens with the same secret (at least {MIN_SECRET_BYTES} bytes, e.g. from `openssl rand -hex 32`)"
+    )]
+    SharedSecretRequired(crate::store::DatabaseUrl),
     #[error("cannot open the store: {0}")]
     Store(#[from] StoreError),
     #[error("cannot listen on {addr}: {source}")]
@@ -96,9 +100,12 @@ impl RunningServer {
 pub async fn spawn(settings: Settings, clock: Arc<dyn Clock>) -> Result<RunningServer, StartError> {
     let data_dir = &settings.data_dir;
     std::fs::create_dir_all(data_dir).map_err(|source| StartError::DataDir { path: data_dir.clone(), source })?;
+    let database = settings.database();
     let secret = match &settings.jwt_secret {
         Some(secret) if secret.expose().len() < MIN_SECRET_BYTES => return Err(StartError::WeakSecret),
         Some(secret) => secret.expose().as_bytes().to_vec(),
+        // A secret generated here would be this replica's alone: the others could not check its tokens.
+        None if database.is_shared() => return Err(StartError::SharedSecretRequired(database)),
         None => load_or_create_secret(data_dir).map_err(|source| StartError::DataDir { path: data_dir.clone(), source })?,
     };
     let ttl =
@@ -106,7 +113,7 @@ pub async fn spawn(settings: Settings, clock: Arc<dyn Clock>) -> Result<RunningS
     // Built (and the built-in one parsed) now rather than by the first request, which would wait
     // for it with every request that arrives meanwhile.
     let catalogue = catalogue(&settings.places)?;
-    let store: Arc<dyn Store> = Arc::new(SledStore::open(&data_dir.join("db"), settings.cache_mb * 1024 * 1024)?);
+    let store = crate::store::open(&settings).await?;
     let tokens = TokenIssuer::new(&secret, ttl(settings.access_ttl)?, ttl(settings.refresh_ttl)?);
     let state = Arc::new(AppState {
         catalogue,
@@ -114,7 +121,7 @@ pub async fn spawn(settings: Settings, clock: Arc<dyn Clock>) -> Result<RunningS
         sessions: Sessions::new(store.clone(), tokens),
         quota: DailyQuota::new(store.clone(), settings.daily_quota, settings.recommend_deadline()),
         clock,
-        throttle: LoginThrottle::new(settings.login_max_failures.max(1), LOGIN_WINDOW),
+        throttle: LoginThrottle::new(store.clone(), settings.login_max_failures, LOGIN_WINDOW),
         provider: provider(&settings, catalogue)?,
         keep_alive: Duration::from_secs(settings.sse_keep_alive_secs.max(1)),
         sharing: Sharing {

@@ -3,6 +3,10 @@
 //! from a [`TestCa`] that the client trusts. [`TestApp`] is for async tests
 //! (the server's suites); [`BackgroundApp`] runs the same server on its own runtime for
 //! synchronous tests (the CLI's).
+//!
+//! The store is sled in the data dir, unless `FYD_TEST_BACKEND=postgres`: then each app gets
+//! a database of its own in real PostgreSQL ([`crate::postgres`]) and a shared JWT secret, so
+//! a whole suite runs against the PostgreSQL store (`.ci/run` runs the api suite both ways).
 
 use std::future::Future;
 use std::ops::Deref;
@@ -26,8 +30,22 @@ pub struct TestApp {
     clock: Arc<ManualClock>,
     pub settings: Settings,
     server: Option<RunningServer>,
+    /// The PostgreSQL database the app stores in, when it does.
+    _database: Option<crate::postgres::TestDatabase>,
     _dir: tempfile::TempDir,
 }
+
+/// Whether `FYD_TEST_BACKEND` asks for PostgreSQL (`postgres`) rather than sled (unset, `sled`).
+pub fn postgres_backend() -> bool {
+    match std::env::var("FYD_TEST_BACKEND").as_deref() {
+        Ok("postgres") => true,
+        Ok("sled") | Ok("") | Err(_) => false,
+        Ok(other) => panic!("FYD_TEST_BACKEND={other}: use sled or postgres"),
+    }
+}
+
+/// The signing secret of apps on PostgreSQL, where one is required.
+pub const SHARED_SECRET: &str = "a shared test secret of more than 32 bytes";
 
 /// An answer: status, headers, and the body as JSON (`Null` when empty, a string when not JSON).
 pub struct Reply {
@@ -63,10 +81,18 @@ impl TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut settings = Settings::with_data_dir(dir.path());
         settings.bind = "127.0.0.1:0".into();
+        let database = match postgres_backend() {
+            true => Some(crate::postgres::TestDatabase::create().await.expect("FYD_TEST_BACKEND=postgres needs PostgreSQL")),
+            false => None,
+        };
+        if let Some(database) = &database {
+            settings.database_url = Some(database.url.parse().expect("a database URL"));
+            settings.jwt_secret = Some(fyd_server::config::Secret::new(SHARED_SECRET));
+        }
         tweak(&mut settings);
         let clock = Arc::new(ManualClock::new(START.parse().unwrap()));
         let server = fyd_server::spawn(settings.clone(), clock.clone()).await.expect("server starts");
-        Self { url: server.url(), client, clock, settings, server: Some(server), _dir: dir }
+        Self { url: server.url(), client, clock, settings, server: Some(server), _database: database, _dir: dir }
     }
 
     /// Stops the server gracefully and starts a new one on the same data dir and clock.

@@ -15,13 +15,28 @@ impl Process {
     /// Starts `binary` (the server's tests pass `env!("CARGO_BIN_EXE_fyd-server")`) on
     /// `data_dir` with extra `args`.
     pub fn start(binary: &str, data_dir: &Path, args: &[&str]) -> Self {
-        Self::spawn(Command::new(binary).env("RUST_LOG", "warn").stderr(Stdio::null()), data_dir, args)
+        Self::start_with_env(binary, data_dir, args, &[])
+    }
+
+    /// As [`Process::start`], with extra environment variables (`FYD_JWT_SECRET`,
+    /// `FYD_DATABASE_URL`: settings that are never flags or should not be).
+    pub fn start_with_env(binary: &str, data_dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Self {
+        let mut command = Command::new(binary);
+        command.env("RUST_LOG", "warn").env_remove("FYD_OPENAI_API_KEY").env_remove("OPENAI_API_KEY").envs(env.iter().copied());
+        Self::spawn(command.stderr(Stdio::null()), data_dir, args)
     }
 
     /// As [`Process::start`], with the server's `info` log written to `log`.
     pub fn start_logging(binary: &str, data_dir: &Path, args: &[&str], log: &Path) -> Self {
+        Self::start_logging_with_env(binary, data_dir, args, log, &[])
+    }
+
+    /// As [`Process::start_logging`], with extra environment variables.
+    pub fn start_logging_with_env(binary: &str, data_dir: &Path, args: &[&str], log: &Path, env: &[(&str, &str)]) -> Self {
         let log = std::fs::File::create(log).expect("the log file");
-        Self::spawn(Command::new(binary).env("RUST_LOG", "info").env("NO_COLOR", "1").stderr(log), data_dir, args)
+        let mut command = Command::new(binary);
+        command.env("RUST_LOG", "info").env("NO_COLOR", "1").envs(env.iter().copied());
+        Self::spawn(command.stderr(log), data_dir, args)
     }
 
     fn spawn(command: &mut Command, data_dir: &Path, args: &[&str]) -> Self {

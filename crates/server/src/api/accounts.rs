@@ -77,7 +77,7 @@ impl AccountsApi {
         blanks.finish(()).map_err(ApiError::invalid)?;
         let key = email_key(&email);
         let now = self.state.clock.now();
-        if let Some(seconds) = self.state.throttle.retry_after(&key, now) {
+        if let Some(seconds) = self.state.throttle.retry_after(&key, now).await? {
             Err(ApiError::too_many(
                 "too_many_attempts",
                 format!("Too many failed logins for this email; try again in {} minutes.", seconds.div_ceil(60)),
@@ -89,11 +89,11 @@ impl AccountsApi {
         let valid = password::verify(user.as_ref().map(|u| u.password_hash.clone()), password).await;
         match user {
             Some(user) if valid => {
-                self.state.throttle.clear(&key);
+                self.state.throttle.clear(&key).await?;
                 Ok(Json(self.open_session(&user).await?))
             }
             _ => {
-                self.state.throttle.record_failure(&key, now);
+                self.state.throttle.record_failure(&key, now).await?;
                 Err(ApiError::bad_request("invalid_credentials", "Unable to log in with provided credentials.").into())
             }
         }

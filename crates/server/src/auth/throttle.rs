@@ -1,79 +1,68 @@
 //! Slows down password guessing: after `max_failures` failed logins for one email within
-//! `window`, further attempts for that email are refused until the oldest failure ages out.
+//! `window`, further attempts for that email are refused until the oldest of those failures
+//! ages out.
 //!
-//! Kept in memory per process: it is a brake on guessing, not an account lock, so a restart
-//! forgetting it is harmless, and the real user is never locked out for longer than `window`.
+//! The failures are the store's ([`Store::login_failures`]): with sled, one process's memory;
+//! with PostgreSQL, a table every replica writes, so guesses spread over replicas behind a
+//! load balancer count together. The rule itself is here, once. It is a brake on guessing,
+//! not an account lock: the real user is never locked out for longer than `window`.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
+use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};
 
-/// Past this many tracked emails, entries whose failures have all aged out are dropped.
-const PRUNE_ABOVE: usize = 10_000;
+use crate::store::{Store, StoreResult};
 
 pub struct LoginThrottle {
+    store: Arc<dyn Store>,
     max_failures: usize,
     window: SignedDuration,
-    failures: Mutex<HashMap<String, VecDeque<Timestamp>>>,
 }
 
 impl LoginThrottle {
-    pub fn new(max_failures: usize, window: SignedDuration) -> Self {
-        Self { max_failures, window, failures: Mutex::new(HashMap::new()) }
+    pub fn new(store: Arc<dyn Store>, max_failures: usize, window: SignedDuration) -> Self {
+        Self { store, max_failures: max_failures.max(1), window }
     }
 
     /// `Some(seconds to wait)` when `email_key` is throttled at `now`.
-    pub fn retry_after(&self, email_key: &str, now: Timestamp) -> Option<u64> {
-        let mut failures = self.failures.lock().unwrap();
-        let recent = failures.get_mut(email_key)?;
-        self.forget_old(recent, now);
+    pub async fn retry_after(&self, email_key: &str, now: Timestamp) -> StoreResult<Option<u64>> {
+        let recent = self.store.login_failures(email_key, now - self.window).await?;
         if recent.len() < self.max_failures {
-            return None;
+            return Ok(None);
         }
-        let oldest = *recent.front()?;
-        let free_at = oldest + self.window;
-        Some((free_at.as_second() - now.as_second()).max(1) as u64)
+        // Free once all but `max_failures - 1` of them have aged out.
+        let free_at = recent[recent.len() - self.max_failures] + self.window;
+        Ok(Some((free_at.as_second() - now.as_second()).max(1) as u64))
     }
 
-    pub fn record_failure(&self, email_key: &str, now: Timestamp) {
-        let mut failures = self.failures.lock().unwrap();
-        if failures.len() > PRUNE_ABOVE {
-            failures.retain(|_, times| times.back().is_some_and(|last| *last + self.window > now));
-        }
-        let recent = failures.entry(email_key.to_owned()).or_default();
-        self.forget_old(recent, now);
-        recent.push_back(now);
-        while recent.len() > self.max_failures {
-            recent.pop_front();
-        }
+    pub async fn record_failure(&self, email_key: &str, now: Timestamp) -> StoreResult<()> {
+        self.store.record_login_failure(email_key, now, now - self.window).await
     }
 
-    pub fn clear(&self, email_key: &str) {
-        self.failures.lock().unwrap().remove(email_key);
-    }
-
-    fn forget_old(&self, times: &mut VecDeque<Timestamp>, now: Timestamp) {
-        while times.front().is_some_and(|t| *t + self.window <= now) {
-            times.pop_front();
-        }
+    pub async fn clear(&self, email_key: &str) -> StoreResult<()> {
+        self.store.clear_login_failures(email_key).await
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::SledStore;
 
-    #[test]
-    fn blocks_after_max_failures_and_frees_after_the_window() {
-        let throttle = LoginThrottle::new(3, SignedDuration::from_mins(15));
+    #[tokio::test]
+    async fn blocks_after_max_failures_and_frees_after_the_window() {
+        let dir = tempfile::tempdir().unwrap();
+        let store: Arc<dyn Store> = Arc::new(SledStore::open(dir.path(), 1 << 20).unwrap());
+        let throttle = LoginThrottle::new(store, 3, SignedDuration::from_mins(15));
         let t0: Timestamp = "2026-11-26T00:00:00Z".parse().unwrap();
         for i in 0..3 {
-            assert_eq!(throttle.retry_after("a@b.c", t0), None, "attempt {i}");
-            throttle.record_failure("a@b.c", t0);
+            assert_eq!(throttle.retry_after("a@b.c", t0).await.unwrap(), None, "attempt {i}");
+            throttle.record_failure("a@b.c", t0 + SignedDuration::from_secs(i)).await.unwrap();
         }
-        assert_eq!(throttle.retry_after("a@b.c", t0), Some(900));
-        assert_eq!(throttle.retry_after("other@b.c", t0), None);
-        assert_eq!(throttle.retry_after("a@b.c", t0 + SignedDuration::from_mins(15)), None);
+        assert_eq!(throttle.retry_after("a@b.c", t0).await.unwrap(), Some(900));
+        assert_eq!(throttle.retry_after("other@b.c", t0).await.unwrap(), None);
+        assert_eq!(throttle.retry_after("a@b.c", t0 + SignedDuration::from_mins(15)).await.unwrap(), None);
+        throttle.clear("a@b.c").await.unwrap();
+        assert_eq!(throttle.retry_after("a@b.c", t0 + SignedDuration::from_secs(3)).await.unwrap(), None);
     }
 }

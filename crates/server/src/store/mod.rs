@@ -1,22 +1,55 @@
-//! The storage trait the HTTP handlers talk to, and its records.
+//! The storage trait the HTTP handlers talk to, its records, and [`open`], which picks the
+//! backend `--database-url` names.
 //!
-//! The trait is backend-neutral (no sled types cross it) so that a PostgreSQL store can sit
-//! behind the same handlers for deployments with several replicas. Every method that
-//! writes returns only once the write is durable: an acknowledged write survives `kill -9`.
+//! The trait is backend-neutral (no sled or SQL types cross it): [`SledStore`] keeps one
+//! process's data in a directory, [`PgStore`] keeps the data of any number of replicas in
+//! PostgreSQL, and the handlers cannot tell them apart. Every method that writes returns only
+//! once the write is durable: an acknowledged write survives `kill -9`. What the two backends
+//! decide alike without SQL lives here and in `quota_day.rs` ([`present_refresh`], the
+//! quota's day record), so the rules are written once.
+//!
+//! The contract every backend keeps is tested once, against the trait, in
+//! `crates/server/tests/store/` (run on sled always, on PostgreSQL where one is reachable).
 
-#[cfg(test)]
-mod contract;
 mod group_commit;
+mod login_failures;
+pub mod migrate;
 mod newest_pages;
+mod postgres;
 mod quota_day;
 mod sled_store;
+pub mod url;
+
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use fyd_core::course::{Course, CourseContent};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+pub use postgres::PgStore;
 pub use sled_store::SledStore;
+pub use url::DatabaseUrl;
+
+/// Opens the store `settings` name (`--database-url`, else sled in the data dir): sled with
+/// its page cache, or a PostgreSQL pool with the schema migrated. The log names the store
+/// without its password.
+pub async fn open(settings: &crate::Settings) -> StoreResult<Arc<dyn Store>> {
+    let url = settings.database();
+    let store: Arc<dyn Store> = match &url {
+        DatabaseUrl::Sled(dir) => {
+            let (dir, cache) = (dir.clone(), settings.cache_mb * 1024 * 1024);
+            Arc::new(tokio::task::spawn_blocking(move || SledStore::open(&dir, cache)).await.map_err(backend)??)
+        }
+        DatabaseUrl::Postgres(secret) => Arc::new(PgStore::connect(secret, settings.database_pool).await?),
+    };
+    tracing::info!(database = %url, "store open");
+    Ok(store)
+}
+
+fn backend(err: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(err.to_string())
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -56,6 +89,44 @@ pub struct SessionRecord {
     pub user_id: u64,
     /// Generation of the only refresh token that is still valid; rotation increments it.
     pub refresh_generation: u32,
+}
+
+/// What presenting a refresh token does to its stored session: the rule both backends apply
+/// inside their atomic step. `stored` is the session as read (locked); the answer is the
+/// outcome and the change to write, if any.
+pub(crate) fn present_refresh(
+    stored: Option<SessionRecord>,
+    user_id: u64,
+    generation: u32,
+    rotate: bool,
+) -> (RefreshOutcome, SessionChange) {
+    let Some(mut session) = stored else {
+        return (RefreshOutcome::NoSession, SessionChange::None);
+    };
+    if session.user_id != user_id {
+        return (RefreshOutcome::NoSession, SessionChange::None);
+    }
+    if generation < session.refresh_generation {
+        return (RefreshOutcome::ReuseDetected, SessionChange::Remove);
+    }
+    if generation > session.refresh_generation {
+        return (RefreshOutcome::NoSession, SessionChange::None);
+    }
+    if !rotate {
+        return (RefreshOutcome::Kept(session), SessionChange::None);
+    }
+    session.refresh_generation += 1;
+    (RefreshOutcome::Rotated(session.clone()), SessionChange::Write(session))
+}
+
+/// The write [`present_refresh`] asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum SessionChange {
+    None,
+    /// Revoke the session (a retired token came back).
+    Remove,
+    /// Store the session with its new generation.
+    Write(SessionRecord),
 }
 
 /// What presenting a refresh token of generation `g` did to its session.
@@ -209,6 +280,15 @@ pub trait Store: Send + Sync + 'static {
     async fn keep_quota(&self, hold: &QuotaHold, now: Timestamp, course: Option<NewCourse>) -> StoreResult<KeptQuota>;
     /// Units of `user`'s quota for `day` spent, plus those held at `now`.
     async fn quota_used(&self, user: u64, day: &str, now: Timestamp) -> StoreResult<u32>;
+
+    /// The failed logins recorded for `email_key` after `since`, oldest first: what the
+    /// login throttle counts, seen alike by every process that shares the store.
+    async fn login_failures(&self, email_key: &str, since: Timestamp) -> StoreResult<Vec<Timestamp>>;
+    /// Records a failed login for `email_key` at `at`; failures at or before `forget_before`
+    /// (of any email) no longer count and may be dropped.
+    async fn record_login_failure(&self, email_key: &str, at: Timestamp, forget_before: Timestamp) -> StoreResult<()>;
+    /// Forgets `email_key`'s failed logins (it just logged in).
+    async fn clear_login_failures(&self, email_key: &str) -> StoreResult<()>;
 
     /// Makes every write so far durable (used at shutdown; write methods already do it).
     async fn flush(&self) -> StoreResult<()>;

@@ -36,12 +36,14 @@ use sled::transaction::{ConflictableTransactionError, ConflictableTransactionRes
 
 use jiff::Timestamp;
 
+use super::backend;
 use super::group_commit::GroupCommit;
+use super::login_failures::FailureLog;
 use super::newest_pages::{self, NewestPages};
 use super::quota_day::QuotaDay;
 use super::{
-    CourseJson, DeleteOutcome, KeptQuota, NewCourse, NewUser, QuotaHold, QuotaReservation, RefreshOutcome, SessionRecord, ShareOutcome,
-    ShareRecord, ShareTokenHash, Store, StoreError, StoreResult, UserRecord,
+    present_refresh, CourseJson, DeleteOutcome, KeptQuota, NewCourse, NewUser, QuotaHold, QuotaReservation, RefreshOutcome, SessionChange,
+    SessionRecord, ShareOutcome, ShareRecord, ShareTokenHash, Store, StoreError, StoreResult, UserRecord,
 };
 
 pub struct SledStore {
@@ -58,6 +60,7 @@ pub struct SledStore {
     ids: sled::Tree,
     commits: GroupCommit,
     newest: NewestPages,
+    login_failures: FailureLog,
 }
 
 impl SledStore {
@@ -77,6 +80,7 @@ impl SledStore {
             quota: tree("quota")?,
             ids: tree("ids")?,
             newest: NewestPages::new(),
+            login_failures: FailureLog::default(),
             commits: GroupCommit::new({
                 let db = db.clone();
                 move || db.flush().map(drop).map_err(|err| err.to_string())
@@ -204,6 +208,56 @@ impl SledStore {
     }
 }
 
+/// What `fyd-server migrate` reads: every record as stored, in key order. The store must not
+/// serve meanwhile (sled's directory lock sees to that across processes).
+impl SledStore {
+    /// Users, sessions, courses and share links stored.
+    pub(super) fn counts(&self) -> [u64; 4] {
+        [self.users.len(), self.sessions.len(), self.course_owners.len(), self.shares.len()].map(|n| n as u64)
+    }
+
+    pub(super) fn export_users(&self) -> impl Iterator<Item = StoreResult<UserRecord>> + '_ {
+        self.users.iter().map(|entry| decode(&entry.map_err(backend)?.1))
+    }
+
+    pub(super) fn export_sessions(&self) -> impl Iterator<Item = StoreResult<SessionRecord>> + '_ {
+        self.sessions.iter().map(|entry| decode(&entry.map_err(backend)?.1))
+    }
+
+    pub(super) fn export_courses(&self) -> impl Iterator<Item = StoreResult<CourseJson>> + '_ {
+        self.courses.iter().map(|entry| {
+            let (key, json) = entry.map_err(backend)?;
+            Ok(CourseJson { author: read_u64(&key[..8])?, id: read_u64(&key[8..])?, json: bytes::Bytes::from_owner(json) })
+        })
+    }
+
+    pub(super) fn export_shares(&self) -> impl Iterator<Item = StoreResult<(ShareTokenHash, ShareRecord)>> + '_ {
+        self.shares.iter().map(|entry| {
+            let (key, value) = entry.map_err(backend)?;
+            let hash = ShareTokenHash::try_from(key.as_ref()).map_err(|_| StoreError::Corrupt("a share key is not 32 bytes".into()))?;
+            Ok((hash, decode(&value)?))
+        })
+    }
+
+    /// Every user's quota record for the Seoul day `day`.
+    pub(super) fn export_quota_days(&self, day: &str) -> StoreResult<Vec<(u64, String, QuotaDay)>> {
+        let mut days = Vec::new();
+        for entry in self.quota.iter() {
+            let (key, value) = entry.map_err(backend)?;
+            if key.len() > 8 && &key[8..] == day.as_bytes() {
+                days.push((read_u64(&key[..8])?, day.to_owned(), QuotaDay::decode(Some(&value))?));
+            }
+        }
+        Ok(days)
+    }
+
+    /// The last user and course ids handed out (deleted ones included).
+    pub(super) fn last_ids(&self) -> StoreResult<(u64, u64)> {
+        let last = |kind: &[u8]| self.ids.get(kind).map_err(backend)?.map_or(Ok(0), |id| read_u64(&id));
+        Ok((last(USER_IDS)?, last(COURSE_IDS)?))
+    }
+}
+
 /// How long [`open_db`] waits for the directory lock of a store this process has just closed.
 const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
 
@@ -223,10 +277,6 @@ fn open_db(config: &sled::Config) -> StoreResult<sled::Db> {
             opened => return opened.map_err(backend),
         }
     }
-}
-
-fn backend(err: impl std::fmt::Display) -> StoreError {
-    StoreError::Backend(err.to_string())
 }
 
 fn encode<T: Serialize>(value: &T) -> Vec<u8> {
@@ -373,26 +423,18 @@ impl Store for SledStore {
         let outcome = self
             .sessions
             .transaction(|sessions| {
-                let Some(raw) = sessions.get(key)? else {
-                    return Ok(RefreshOutcome::NoSession);
-                };
-                let mut session: SessionRecord = decode(&raw).map_err(ConflictableTransactionError::Abort)?;
-                if session.user_id != user_id {
-                    return Ok(RefreshOutcome::NoSession);
+                let stored = sessions.get(key)?.map(|raw| decode(&raw)).transpose().map_err(ConflictableTransactionError::Abort)?;
+                let (outcome, change) = present_refresh(stored, user_id, generation, rotate);
+                match change {
+                    SessionChange::None => {}
+                    SessionChange::Remove => {
+                        sessions.remove(key)?;
+                    }
+                    SessionChange::Write(session) => {
+                        sessions.insert(key, encode(&session))?;
+                    }
                 }
-                if generation < session.refresh_generation {
-                    sessions.remove(key)?;
-                    return Ok(RefreshOutcome::ReuseDetected);
-                }
-                if generation > session.refresh_generation {
-                    return Ok(RefreshOutcome::NoSession);
-                }
-                if !rotate {
-                    return Ok(RefreshOutcome::Kept(session));
-                }
-                session.refresh_generation += 1;
-                sessions.insert(key, encode(&session))?;
-                Ok(RefreshOutcome::Rotated(session))
+                Ok(outcome)
             })
             .map_err(transaction_error)?;
         if matches!(outcome, RefreshOutcome::Rotated(_) | RefreshOutcome::ReuseDetected) {
@@ -576,6 +618,20 @@ impl Store for SledStore {
         Ok(QuotaDay::decode(self.quota.get(quota_key(user, day)).map_err(backend)?.as_deref())?.used(now))
     }
 
+    async fn login_failures(&self, email_key: &str, since: Timestamp) -> StoreResult<Vec<Timestamp>> {
+        Ok(self.login_failures.since(email_key, since))
+    }
+
+    async fn record_login_failure(&self, email_key: &str, at: Timestamp, forget_before: Timestamp) -> StoreResult<()> {
+        self.login_failures.record(email_key, at, forget_before);
+        Ok(())
+    }
+
+    async fn clear_login_failures(&self, email_key: &str) -> StoreResult<()> {
+        self.login_failures.clear(email_key);
+        Ok(())
+    }
+
     async fn flush(&self) -> StoreResult<()> {
         self.durable().await
     }
@@ -583,8 +639,19 @@ impl Store for SledStore {
 
 #[cfg(test)]
 mod tests {
-    use super::super::contract::{self, at, granted};
     use super::*;
+
+    /// An instant `second`s after a fixed moment on 2026-09-21.
+    fn at(second: i64) -> Timestamp {
+        Timestamp::from_second(1_790_000_000 + second).unwrap()
+    }
+
+    fn granted(reservation: QuotaReservation) -> QuotaHold {
+        match reservation {
+            QuotaReservation::Granted { hold, .. } => hold,
+            QuotaReservation::Exhausted => panic!("the quota was used up"),
+        }
+    }
 
     fn user(n: u32) -> NewUser {
         NewUser {
@@ -634,15 +701,6 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn quota_holds_keep_the_store_contract() {
-        let dir = tempfile::tempdir().unwrap();
-        contract::quota_holds_are_spent_with_their_course_or_given_back_once_and_lapse_at_their_deadline(
-            &SledStore::open(dir.path(), CACHE).unwrap(),
-        )
-        .await;
-    }
-
-    #[tokio::test]
     async fn holds_a_crash_left_are_given_back_when_the_store_opens_and_spent_units_are_kept() {
         let dir = tempfile::tempdir().unwrap();
         let store = SledStore::open(dir.path(), CACHE).unwrap();
@@ -661,37 +719,15 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_course_has_one_share_link_which_only_its_owner_changes_and_which_goes_with_the_course() {
+    async fn a_share_link_leaves_no_index_entry_behind_its_course() {
         let dir = tempfile::tempdir().unwrap();
         let store = SledStore::open(dir.path(), CACHE).unwrap();
-        let (owner, other) = (store.create_user(user(1)).await.unwrap().id, store.create_user(user(2)).await.unwrap().id);
+        let owner = store.create_user(user(1)).await.unwrap().id;
         let course = store.create_course(owner, "t".into(), content("a")).await.unwrap().id;
-        let share = |expires_at| ShareRecord { course, created_at: "t".into(), expires_at, show_nickname: false };
-        let (first, second) = ([1; 32], [2; 32]);
-
-        assert_eq!(store.put_share(first, share(None), other).await.unwrap(), ShareOutcome::NotOwner);
-        assert_eq!(store.put_share(first, ShareRecord { course: 99, ..share(None) }, owner).await.unwrap(), ShareOutcome::NotFound);
-        assert_eq!(store.share(&first).await.unwrap(), None, "a refused link is not stored");
-        assert_eq!(store.put_share(first, share(None), owner).await.unwrap(), ShareOutcome::Done { had_link: false });
-        assert_eq!(store.share(&first).await.unwrap(), Some(share(None)));
-
-        assert_eq!(store.put_share(second, share(Some(42)), owner).await.unwrap(), ShareOutcome::Done { had_link: true });
-        assert_eq!(store.share(&first).await.unwrap(), None, "the earlier link is replaced");
-        assert_eq!(store.revoke_share(course, other).await.unwrap(), ShareOutcome::NotOwner);
-        assert_eq!(store.revoke_share(99, owner).await.unwrap(), ShareOutcome::NotFound);
-        drop(store);
-
-        let store = SledStore::open(dir.path(), CACHE).unwrap();
-        assert_eq!(store.share(&second).await.unwrap(), Some(share(Some(42))), "kept across a reopen");
-        assert_eq!(store.revoke_share(course, owner).await.unwrap(), ShareOutcome::Done { had_link: true });
-        assert_eq!(store.share(&second).await.unwrap(), None);
-        assert_eq!(store.revoke_share(course, owner).await.unwrap(), ShareOutcome::Done { had_link: false });
-
-        store.put_share(first, share(None), owner).await.unwrap();
-        assert_eq!(store.delete_course(course, other).await.unwrap(), DeleteOutcome::NotOwner);
-        assert!(store.share(&first).await.unwrap().is_some());
+        let share = ShareRecord { course, created_at: "t".into(), expires_at: None, show_nickname: false };
+        store.put_share([1; 32], share.clone(), owner).await.unwrap();
+        store.put_share([2; 32], share, owner).await.unwrap();
         assert_eq!(store.delete_course(course, owner).await.unwrap(), DeleteOutcome::Deleted);
-        assert_eq!(store.share(&first).await.unwrap(), None, "deleting a course ends its link");
         assert!(store.course_shares.is_empty() && store.shares.is_empty());
     }
 

@@ -32,7 +32,12 @@ async fn users_courses_and_tokens_survive_a_restart() {
 #[tokio::test]
 async fn the_generated_signing_secret_is_private() {
     use std::os::unix::fs::PermissionsExt;
-    let app = TestApp::spawn().await;
+    // Only sled generates one: a shared database requires FYD_JWT_SECRET (`refuses_…` below).
+    let app = TestApp::spawn_with(|settings| {
+        settings.database_url = None;
+        settings.jwt_secret = None;
+    })
+    .await;
     let mode = std::fs::metadata(app.settings.data_dir.join("jwt-secret")).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o600);
 }
@@ -57,4 +62,21 @@ async fn ids_count_from_one_for_users_and_for_courses_and_go_on_after_a_restart(
 
     assert_eq!(app.create_course(&token, "재시작 후").await["id"], 3);
     assert_eq!(app.join("sora@example.com", "sora").await["user"]["pk"], 3);
+}
+
+/// A generated secret would be one replica's alone, so a shared database refuses to start
+/// without FYD_JWT_SECRET, saying so, and naming the database without its password.
+#[tokio::test]
+async fn a_shared_database_without_a_jwt_secret_refuses_to_start_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = fyd_test_support::Settings::with_data_dir(dir.path());
+    settings.bind = "127.0.0.1:0".into();
+    settings.database_url = Some("postgres://fyd:hunter2-secret@127.0.0.1:1/fyd".parse().unwrap());
+    settings.jwt_secret = None;
+    let clock = std::sync::Arc::new(fyd_server::clock::ManualClock::new("2026-11-26T03:00:00Z".parse().unwrap()));
+    let Err(err) = fyd_server::spawn(settings, clock).await else { panic!("started without a shared secret") };
+    let message = err.to_string();
+    assert!(message.contains("FYD_JWT_SECRET must be set") && message.contains("127.0.0.1:1/fyd"), "{message}");
+    assert!(!message.contains("hunter2"), "{message}");
+    assert!(!dir.path().join("jwt-secret").exists(), "no secret of its own was made");
 }

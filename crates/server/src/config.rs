@@ -28,7 +28,8 @@ pub struct Settings {
     /// Where the data lives: `sled://PATH` (one process on one machine; the default is
     /// `sled://<data-dir>/db`) or `postgres://user:password@host:port/db` (also
     /// `postgresql://`; any number of replicas). Prefer the variable: a flag shows in `ps`.
-    /// The password is never logged.
+    /// The password is never logged. TLS to a database off this machine is on and verified;
+    /// `?sslmode=` (disable, prefer, require, verify-full) and `&sslrootcert=CA.pem` as libpq.
     #[arg(long, env = "FYD_DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<DatabaseUrl>,
 

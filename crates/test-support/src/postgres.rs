@@ -47,6 +47,16 @@ impl Cluster {
         assert!(status.success(), "pg-cluster {action} failed");
     }
 
+    /// Serves TLS from now on with `cert_pem` (the chain) and `key_pem`; restarts the cluster.
+    pub fn serve_tls(&self, cert_pem: &str, key_pem: &str) {
+        let files = tempfile::tempdir().expect("a temporary directory");
+        let (cert, key) = (files.path().join("server.crt"), files.path().join("server.key"));
+        std::fs::write(&cert, cert_pem).expect("the certificate is written");
+        std::fs::write(&key, key_pem).expect("the key is written");
+        let status = Command::new(script()).arg("tls").arg(&self.dir).arg(&cert).arg(&key).status().expect("scripts/pg-cluster runs");
+        assert!(status.success(), "pg-cluster tls failed");
+    }
+
     /// Stops PostgreSQL as a crash would (no checkpoint, no clean shutdown), then starts it
     /// again: it recovers from its WAL, so only what was committed durably is there.
     pub fn crash_and_restart(&self) {

@@ -20,7 +20,6 @@
 //!
 //! Timestamps come from the caller (the injected clock), never from the database's `now()`.
 
-use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -28,9 +27,15 @@ use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Object, Pool, Rec
 use fyd_core::account::email_key;
 use fyd_core::course::{Course, CourseContent};
 use jiff::Timestamp;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::CertificateDer;
+use std::net::IpAddr;
+use tokio_postgres::config::Host;
 use tokio_postgres::NoTls;
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::quota_day::QuotaDay;
+use super::url::{postgres_config, PgTls, SslMode};
 use super::{
     present_refresh, CourseJson, DeleteOutcome, KeptQuota, NewCourse, NewUser, QuotaHold, QuotaReservation, RefreshOutcome, SessionChange,
     SessionRecord, ShareOutcome, ShareRecord, ShareTokenHash, Store, StoreError, StoreResult, UserRecord,
@@ -59,8 +64,19 @@ enum PgError {
 }
 
 impl From<PgError> for StoreError {
+    /// The message with its causes: the driver says "error performing TLS handshake" and
+    /// leaves why (an untrusted certificate, another host name) to its source.
     fn from(err: PgError) -> Self {
-        StoreError::Backend(err.to_string())
+        let mut message = err.to_string();
+        let mut source = std::error::Error::source(&err);
+        while let Some(cause) = source {
+            let text = cause.to_string();
+            if !message.contains(&text) {
+                message = format!("{message}: {text}");
+            }
+            source = cause.source();
+        }
+        StoreError::Backend(message)
     }
 }
 
@@ -76,11 +92,51 @@ impl From<deadpool_postgres::PoolError> for StoreError {
     }
 }
 
+/// The TLS connector `tls` asks for towards `config`'s hosts, with the driver told to use it or
+/// not to try: see [`SslMode`]. TLS is always verified (the chain against the public roots and
+/// `sslrootcert`, and the host name), as libpq's `verify-full`.
+fn connector(config: &mut tokio_postgres::Config, tls: &PgTls) -> StoreResult<Option<MakeRustlsConnect>> {
+    let loopback = |ip: &IpAddr| ip.is_loopback();
+    let on_this_machine = config.get_hosts().iter().all(|host| match host {
+        Host::Tcp(name) => name == "localhost" || name.parse::<IpAddr>().is_ok_and(|ip| loopback(&ip)),
+        Host::Unix(_) => true,
+    }) && config.get_hostaddrs().iter().all(loopback);
+    let encrypted = match tls.mode {
+        SslMode::Disable => false,
+        SslMode::Prefer => !on_this_machine,
+        SslMode::Verify => true,
+    };
+    if !encrypted {
+        config.ssl_mode(tokio_postgres::config::SslMode::Disable);
+        return Ok(None);
+    }
+    config.ssl_mode(tokio_postgres::config::SslMode::Require);
+    let mut roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+    if let Some(path) = &tls.root_cert {
+        let unusable = |why: String| StoreError::Backend(format!("sslrootcert {}: {why}", path.display()));
+        let pem = std::fs::read(path).map_err(|err| unusable(err.to_string()))?;
+        let mut added = 0;
+        for certificate in CertificateDer::pem_slice_iter(&pem) {
+            roots.add(certificate.map_err(|err| unusable(err.to_string()))?).map_err(|err| unusable(err.to_string()))?;
+            added += 1;
+        }
+        if added == 0 {
+            return Err(unusable("holds no PEM certificate".to_owned()));
+        }
+    }
+    let client = rustls::ClientConfig::builder_with_provider(crate::tls::provider())
+        .with_safe_default_protocol_versions()
+        .expect("ring supports TLS 1.2 and 1.3")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(Some(MakeRustlsConnect::new(client)))
+}
+
 impl PgStore {
     /// Connects to `url` with a pool of at most `pool_size` connections, and brings the
     /// schema up to date (waiting for another replica doing the same).
     pub async fn connect(url: &Secret, pool_size: usize) -> StoreResult<Self> {
-        let mut config = tokio_postgres::Config::from_str(url.expose()).map_err(|err| StoreError::Backend(err.to_string()))?;
+        let (mut config, tls) = postgres_config(url.expose()).map_err(|err| StoreError::Backend(err.to_string()))?;
         let options = config.get_options().map(|o| format!("{o} ")).unwrap_or_default();
         config.options(format!("{options}-c synchronous_commit=on"));
         if config.get_application_name().is_none() {
@@ -89,7 +145,11 @@ impl PgStore {
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(POOL_WAIT);
         }
-        let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+        let recycling = ManagerConfig { recycling_method: RecyclingMethod::Fast };
+        let manager = match connector(&mut config, &tls)? {
+            Some(tls) => Manager::from_config(config, tls, recycling),
+            None => Manager::from_config(config, NoTls, recycling),
+        };
         let pool = Pool::builder(manager)
             .max_size(pool_size.max(1))
             .wait_timeout(Some(POOL_WAIT))
@@ -596,5 +656,35 @@ impl Store for PgStore {
     /// Every write was committed with `synchronous_commit=on` before it returned.
     async fn flush(&self) -> StoreResult<()> {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whether fyd encrypts a connection to `url`, and what it tells the driver.
+    fn encrypts(url: &str) -> (bool, tokio_postgres::config::SslMode) {
+        let (mut config, tls) = postgres_config(url).unwrap();
+        let connector = connector(&mut config, &tls).unwrap();
+        (connector.is_some(), config.get_ssl_mode())
+    }
+
+    #[test]
+    fn tls_is_verified_off_this_machine_unless_disabled_and_never_attempted_when_not_used() {
+        use tokio_postgres::config::SslMode::{Disable, Require};
+        for (url, expected) in [
+            ("postgres://fyd@db.internal/fyd", (true, Require)),
+            ("postgres://fyd@10.0.0.5:5432/fyd?sslmode=prefer", (true, Require)),
+            ("postgres://fyd@db.internal/fyd?sslmode=disable", (false, Disable)),
+            ("postgres://fyd@localhost/fyd", (false, Disable)),
+            ("postgres://fyd@127.0.0.1:5432/fyd", (false, Disable)),
+            ("postgres://fyd@[::1]/fyd", (false, Disable)),
+            ("postgres://fyd@%2Fvar%2Frun%2Fpostgresql/fyd", (false, Disable)),
+            ("postgres://fyd@localhost/fyd?sslmode=require", (true, Require)),
+            ("postgres://fyd@127.0.0.1/fyd?sslmode=verify-full", (true, Require)),
+        ] {
+            assert_eq!(encrypts(url), expected, "{url}");
+        }
     }
 }

@@ -81,11 +81,67 @@ impl FromStr for DatabaseUrl {
         if text.starts_with("postgres://") || text.starts_with("postgresql://") {
             // Checked now, so a typo stops the start with the reason rather than later; the
             // driver's message names no part of the URL.
-            tokio_postgres::Config::from_str(text).map_err(|err| UrlError::Postgres(err.to_string()))?;
+            postgres_config(text)?;
             return Ok(Self::Postgres(Secret::new(text)));
         }
         Err(UrlError::Scheme(text.split("://").next().filter(|s| s.len() < text.len()).unwrap_or("no scheme").to_owned()))
     }
+}
+
+/// How fyd protects its connection to PostgreSQL, from libpq's `sslmode` and `sslrootcert`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PgTls {
+    pub mode: SslMode,
+    /// PEM certificates to trust besides the public roots (a private or cloud CA).
+    pub root_cert: Option<PathBuf>,
+}
+
+/// libpq's `sslmode`, as fyd reads it: it never connects with TLS it has not verified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SslMode {
+    /// `disable`: in the clear, whatever the server offers.
+    Disable,
+    /// `prefer`, or no `sslmode`: verified TLS to a host off this machine, in the clear to
+    /// loopback addresses and Unix sockets.
+    Prefer,
+    /// `require`, `verify-ca`, `verify-full`: verified TLS (chain and host name), or no
+    /// connection.
+    Verify,
+}
+
+/// The driver's configuration and the TLS policy a PostgreSQL URL asks for. libpq's TLS
+/// parameters are read here (the driver knows `sslmode` without the verify modes, and not
+/// `sslrootcert`) and taken out before the driver reads the rest.
+pub fn postgres_config(text: &str) -> Result<(tokio_postgres::Config, PgTls), UrlError> {
+    let invalid = |what: &str| UrlError::Postgres(format!("invalid {what}"));
+    let mut parsed = url::Url::parse(text).map_err(|_| invalid("URL"))?;
+    let mut tls = PgTls { mode: SslMode::Prefer, root_cert: None };
+    let mut kept = Vec::new();
+    for (key, value) in parsed.query_pairs() {
+        match key.as_ref() {
+            "sslmode" => {
+                tls.mode = match value.as_ref() {
+                    "disable" => SslMode::Disable,
+                    "prefer" | "allow" => SslMode::Prefer,
+                    "require" | "verify-ca" | "verify-full" => SslMode::Verify,
+                    other => {
+                        return Err(UrlError::Postgres(format!(
+                            "sslmode {other:?} is none of disable, prefer, require, verify-ca, verify-full"
+                        )))
+                    }
+                }
+            }
+            "sslrootcert" => tls.root_cert = Some(PathBuf::from(value.as_ref())),
+            _ => kept.push((key.into_owned(), value.into_owned())),
+        }
+    }
+    if kept.is_empty() {
+        parsed.set_query(None);
+    } else {
+        parsed.query_pairs_mut().clear().extend_pairs(kept);
+    }
+    let config = tokio_postgres::Config::from_str(parsed.as_str()).map_err(|err| UrlError::Postgres(err.to_string()))?;
+    Ok((config, tls))
 }
 
 impl fmt::Debug for DatabaseUrl {
@@ -124,5 +180,20 @@ mod tests {
         }
         let bad = "postgres://fyd:hunter2-secret@db.internal:notaport/fyd".parse::<DatabaseUrl>().unwrap_err();
         assert!(!bad.to_string().contains("hunter2"), "{bad}");
+    }
+
+    #[test]
+    fn libpq_tls_parameters_are_read_and_the_rest_goes_to_the_driver() {
+        let tls = |text: &str| postgres_config(text).map(|(_, tls)| tls);
+        assert_eq!(tls("postgres://fyd@db/fyd").unwrap(), PgTls { mode: SslMode::Prefer, root_cert: None });
+        assert_eq!(tls("postgres://fyd@db/fyd?sslmode=disable").unwrap().mode, SslMode::Disable);
+        for mode in ["require", "verify-ca", "verify-full"] {
+            let read = tls(&format!("postgres://fyd@db/fyd?sslmode={mode}&sslrootcert=/etc/fyd/db-ca.pem")).unwrap();
+            assert_eq!(read, PgTls { mode: SslMode::Verify, root_cert: Some("/etc/fyd/db-ca.pem".into()) });
+        }
+        let (config, _) = postgres_config("postgres://fyd@db:6432/fyd?sslmode=verify-full&application_name=x&sslrootcert=ca.pem").unwrap();
+        assert_eq!((config.get_ports(), config.get_application_name()), (&[6432][..], Some("x")));
+        let err = tls("postgres://fyd@db/fyd?sslmode=sometimes").unwrap_err();
+        assert!(err.to_string().contains("sslmode \"sometimes\""), "{err}");
     }
 }

@@ -2,10 +2,11 @@
 //! sled always, PostgreSQL where one can be had (`FYD_TEST_DATABASE_URL`, or a throwaway
 //! cluster the suite starts itself; under CI a missing one fails instead of skipping) — and
 //! what only one backend has: PostgreSQL's migrations racing at start, a crash of the
-//! database server itself, and `fyd-server migrate` from sled.
+//! database server itself, `fyd-server migrate` from sled, and TLS to the database.
 
 mod contract;
 mod migrate;
+mod tls;
 
 use std::sync::Arc;
 

@@ -708,10 +708,9 @@ impl<'a, 'r> Search<'a, 'r> {
                 stay = stay.max(to_end);
             }
         }
-        // A winter evening outdoors is short: half an hour on 광안리 beach is still a visit.
         let floor = if arrive + stay >= end {
             20
-        } else if cut_by_cold {
+        } else if cut_by_cold && place.stay <= rules::COLD_SHORT_VISIT_MAX_STAY {
             rules::MIN_STAY
         } else {
             shortest

@@ -63,6 +63,11 @@ pub const FIRST_STOP_RIDE_M: f64 = 3_000.0;
 /// On foot, every stop stays within this of the named spot.
 pub const WALK_RADIUS_M: f64 = 2_500.0;
 
+/// A visit a winter evening cuts short may still last only [`MIN_STAY`] where the place usually
+/// takes at most this long: half an hour on a beach or in a park is a visit, on an island or in
+/// a theme park it is not.
+pub const COLD_SHORT_VISIT_MAX_STAY: u16 = 75;
+
 /// How long after sunset a place seen by daylight only (tag `daylight`: an unlit valley or
 /// forest path) may still be visited: about civil twilight.
 pub const DAYLIGHT_AFTER_SUNSET: u16 = 30;

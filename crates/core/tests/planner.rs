@@ -227,6 +227,26 @@ fn a_winter_evening_on_the_named_beach_is_a_short_visit() {
     let beach = content.stops.iter().find(|s| s.name == "광안리해수욕장").unwrap_or_else(|| panic!("{:?}", stops(&content)));
     let minutes = |t: &str| t[..2].parse::<u16>().unwrap() * 60 + t[3..].parse::<u16>().unwrap();
     assert!(minutes(&beach.leave) - minutes(&beach.arrive) <= 30, "{beach:?}");
+    // A place that takes hours is not cut to half an hour: 남이섬 on a winter evening keeps at
+    // least 60% of its usual visit, or stays out of the course.
+    let catalogue = catalogue();
+    let island = catalogue.find_place("남이섬").unwrap();
+    let req = validate_recommend(&request("가평", "winter", "17:00", "22:00", "myCar")).unwrap();
+    if let Ok(planned) = fyd_core::planner::plan_including(catalogue, &req, &[island]) {
+        for stop in planned.stops.iter().filter(|s| std::ptr::eq(s.place, island)) {
+            assert!(stop.leave - stop.arrive >= island.stay * 6 / 10, "남이섬 {}–{}", stop.arrive, stop.leave);
+        }
+    }
+}
+
+#[test]
+fn daylight_only_places_end_their_visit_within_half_an_hour_of_sunset() {
+    let valley = catalogue().find_place("수성동계곡").unwrap();
+    let sunset = 18 * 60;
+    assert!(!fyd_core::rules::after_dark(valley, sunset + fyd_core::rules::DAYLIGHT_AFTER_SUNSET, sunset));
+    assert!(fyd_core::rules::after_dark(valley, sunset + fyd_core::rules::DAYLIGHT_AFTER_SUNSET + 1, sunset));
+    let lit = catalogue().find_place("광안리해수욕장").unwrap();
+    assert!(!fyd_core::rules::after_dark(lit, 23 * 60, sunset), "a beach is no daylight-only place");
 }
 
 #[test]

@@ -7,6 +7,35 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 pub use crate::store::url::DatabaseUrl;
 
+/// Reads a database URL for clap, saying what is wrong with it without repeating it: clap's
+/// own message quotes the value, and a PostgreSQL URL may hold a password.
+#[derive(Debug, Clone, Copy)]
+pub struct DatabaseUrlParser;
+
+impl clap::builder::TypedValueParser for DatabaseUrlParser {
+    type Value = DatabaseUrl;
+
+    fn parse_ref(&self, _: &clap::Command, arg: Option<&clap::Arg>, value: &std::ffi::OsStr) -> Result<DatabaseUrl, clap::Error> {
+        let name = arg
+            .map(|arg| {
+                let flag = arg.get_long().map_or_else(|| arg.get_id().to_string(), |long| format!("--{long}"));
+                arg.get_env().map_or(flag.clone(), |env| format!("{flag} ({})", env.to_string_lossy()))
+            })
+            .unwrap_or_else(|| "the database URL".to_owned());
+        let invalid = |why: String| {
+            clap::Error::raw(
+                clap::error::ErrorKind::ValueValidation,
+                format!("invalid {name} (not shown: it may hold a password): {why}\n"),
+            )
+        };
+        value
+            .to_str()
+            .ok_or_else(|| invalid("not UTF-8".to_owned()))?
+            .parse()
+            .map_err(|err: crate::store::url::UrlError| invalid(err.to_string()))
+    }
+}
+
 /// Let's Encrypt's production ACME directory, the default of `--acme-directory`.
 pub const LETS_ENCRYPT_PRODUCTION: &str = "https://acme-v02.api.letsencrypt.org/directory";
 
@@ -30,7 +59,7 @@ pub struct Settings {
     /// `postgresql://`; any number of replicas). Prefer the variable: a flag shows in `ps`.
     /// The password is never logged. TLS to a database off this machine is on and verified;
     /// `?sslmode=` (disable, prefer, require, verify-full) and `&sslrootcert=CA.pem` as libpq.
-    #[arg(long, env = "FYD_DATABASE_URL", hide_env_values = true)]
+    #[arg(long, env = "FYD_DATABASE_URL", hide_env_values = true, value_parser = DatabaseUrlParser)]
     pub database_url: Option<DatabaseUrl>,
 
     /// Connections each replica keeps to PostgreSQL at most.
@@ -173,10 +202,10 @@ pub enum Command {
     /// interruption and it carries on. Stop the server on the sled store first.
     Migrate {
         /// The sled store to read, e.g. sled://./fyd-data/db.
-        #[arg(long, hide_env_values = true)]
+        #[arg(long, value_parser = DatabaseUrlParser)]
         from: DatabaseUrl,
         /// The PostgreSQL database to fill, e.g. postgres://fyd:…@db.internal/fyd.
-        #[arg(long, env = "FYD_DATABASE_URL", hide_env_values = true)]
+        #[arg(long, env = "FYD_DATABASE_URL", hide_env_values = true, value_parser = DatabaseUrlParser)]
         to: DatabaseUrl,
         /// Copy even into a database that already holds data from elsewhere (ids must not
         /// collide: rows whose id is taken are skipped).

@@ -266,4 +266,15 @@ fn the_database_password_never_reaches_the_log() {
     assert!(!stderr.contains("hunter2"), "{stderr}");
     let help = std::process::Command::new(SERVER).arg("--help").env("FYD_DATABASE_URL", url.as_str()).output().unwrap();
     assert!(!String::from_utf8_lossy(&help.stdout).contains("hunter2"), "--help shows no value of the variable");
+    // A URL that does not read is refused with the reason and without the URL, from the
+    // variable, the flag and `migrate --to`.
+    let unreadable = "postgres://fyd:hunter2-secret@db.internal/fyd?sslmode=verify_full";
+    for args in
+        [&["--data-dir", "unused"][..], &["--database-url", unreadable], &["migrate", "--from", "sled://unused", "--to", unreadable]]
+    {
+        let refused = std::process::Command::new(SERVER).args(args).env("FYD_DATABASE_URL", unreadable).output().unwrap();
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert_eq!(refused.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("sslmode \"verify_full\"") && !stderr.contains("hunter2"), "{stderr}");
+    }
 }

@@ -274,32 +274,50 @@ impl Catalogue {
     }
 
     /// Works out every place's brand once the places are read: places to eat or drink whose
-    /// Korean names begin with the same word, when that word is a name of its own rather than a
-    /// city's or area's (경주 성동시장, 해운대 가야밀면), a place's (서문시장 야시장 is the market's)
-    /// or a common word.
+    /// Korean names or aliases begin with the same word are one chain (앤트러사이트 합정 and
+    /// 앤트러사이트 서교점; 모모스 로스터리 by its alias 모모스커피 영도 and 모모스커피 온천장 본점),
+    /// unless that word names a city, an area, a station or landmark, or a place that is not a
+    /// venue (경주 성동시장, 해운대 가야밀면, 인왕산 초소책방), or is a common word.
     pub(super) fn find_brands(&mut self) {
+        use std::collections::{HashMap, HashSet};
         /// First words that are common nouns, not brands: 카페 델문도 and 카페 마당 are unrelated.
         const COMMON: [&str; 2] = ["카페", "원조"];
-        let names: std::collections::HashSet<&str> = (self.cities.iter().flat_map(|c| std::iter::once(&c.ko).chain(&c.aliases)))
-            .chain(self.areas.iter().flat_map(|a| std::iter::once(&a.ko).chain(&a.aliases)))
-            .chain(self.places.iter().map(|p| &p.ko))
-            .map(String::as_str)
+        let venue = |place: &Place| matches!(place.category, Category::Meal | Category::Cafe | Category::Bar);
+        fn named<'n>(ko: &'n str, aliases: &'n [String]) -> impl Iterator<Item = &'n str> {
+            std::iter::once(ko).chain(aliases.iter().map(String::as_str))
+        }
+        let not_brands: HashSet<&str> = (self.cities.iter().flat_map(|c| named(&c.ko, &c.aliases)))
+            .chain(self.areas.iter().flat_map(|a| named(&a.ko, &a.aliases)))
+            .chain(self.spots.iter().flat_map(|s| named(&s.ko, &s.aliases)))
+            .chain(self.places.iter().filter(|p| !venue(p)).flat_map(|p| named(&p.ko, &p.aliases)))
             .chain(COMMON)
             .collect();
-        fn brand_word<'p>(place: &'p Place, names: &std::collections::HashSet<&str>) -> Option<&'p str> {
-            let (first, _) = place.ko.split_once(' ')?;
-            let venue = matches!(place.category, Category::Meal | Category::Cafe | Category::Bar);
-            (venue && !names.contains(first)).then_some(first)
+        // Places linked by a shared word, each pointing towards the first place of its chain.
+        let mut first: Vec<usize> = (0..self.places.len()).collect();
+        fn chain_of(first: &mut [usize], mut i: usize) -> usize {
+            while first[i] != i {
+                first[i] = first[first[i]];
+                i = first[i];
+            }
+            i
         }
-        let words: Vec<Option<&str>> = self.places.iter().map(|place| brand_word(place, &names)).collect();
-        let brands: Vec<usize> = (0..self.places.len())
-            .map(|index| match words[index] {
-                Some(word) => words.iter().position(|w| *w == Some(word)).unwrap_or(index),
-                None => index,
-            })
-            .collect();
-        for (place, brand) in self.places.iter_mut().zip(brands) {
-            place.brand = brand;
+        let mut seen: HashMap<&str, usize> = HashMap::new();
+        for (index, place) in self.places.iter().enumerate().filter(|(_, p)| venue(p)) {
+            // An alias of one word is another spelling of this place, not a brand it shares.
+            let aliases = place.aliases.iter().filter(|alias| alias.contains(' ')).map(String::as_str);
+            let words = std::iter::once(place.ko.as_str()).chain(aliases).filter_map(|name| name.split_whitespace().next());
+            for word in words.filter(|word| !not_brands.contains(word)) {
+                let Some(&other) = seen.get(word) else {
+                    seen.insert(word, index);
+                    continue;
+                };
+                let (a, b) = (chain_of(&mut first, index), chain_of(&mut first, other));
+                first[a.max(b)] = a.min(b);
+            }
+        }
+        for index in 0..self.places.len() {
+            let brand = chain_of(&mut first, index);
+            self.places[index].brand = brand;
         }
     }
 

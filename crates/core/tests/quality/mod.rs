@@ -116,18 +116,9 @@ pub fn measure(catalogue: &Catalogue, req: &PlanRequest, content: &CourseContent
     let meal_sites: Vec<Option<String>> = stops.iter().filter(|s| s.category == "meal").map(|s| site(&s.name)).collect();
     let same_meal_site = meal_sites.iter().enumerate().any(|(i, a)| a.is_some() && meal_sites[..i].contains(a));
     add("two meals at one site (lunch and dinner in one market)", true, true, same_meal_site);
-    // Two branches of one chain (앤트러사이트 합정, then 앤트러사이트 서교점): places to eat or
-    // drink whose names begin with one word that names no city or area (해운대 가야밀면).
-    let region = |word: &str| {
-        let names = |ko: &String, aliases: &Vec<String>| ko == word || aliases.iter().any(|a| a == word);
-        catalogue.cities.iter().any(|c| names(&c.ko, &c.aliases)) || catalogue.areas.iter().any(|a| names(&a.ko, &a.aliases))
-    };
-    let chains: Vec<&str> = stops
-        .iter()
-        .filter(|s| ["meal", "cafe", "bar"].contains(&s.category.as_str()))
-        .filter_map(|s| s.name.split_once(' ').map(|(first, _)| first))
-        .filter(|first| !region(first))
-        .collect();
+    // Two branches of one chain (앤트러사이트 합정, then 앤트러사이트 서교점), as the catalogue
+    // links them (`Place::brand`): the planner and the checker must keep them apart.
+    let chains: Vec<usize> = stops.iter().filter_map(|s| place(&s.name)).map(|p| p.brand).collect();
     add("two branches of one chain", true, true, chains.iter().enumerate().any(|(i, c)| chains[..i].contains(c)));
     add("more than two cafés", true, true, stops.iter().filter(|s| s.category == "cafe").count() > 2);
     add(

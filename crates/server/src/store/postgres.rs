@@ -101,7 +101,11 @@ fn connector(config: &mut tokio_postgres::Config, tls: &PgTls) -> StoreResult<Op
         Host::Tcp(name) => name == "localhost" || name.parse::<IpAddr>().is_ok_and(|ip| loopback(&ip)),
         Host::Unix(_) => true,
     }) && config.get_hostaddrs().iter().all(loopback);
+    // PostgreSQL offers no TLS on a Unix socket; libpq connects there in the clear whatever
+    // the mode, and so does fyd.
+    let sockets_only = !config.get_hosts().is_empty() && config.get_hosts().iter().all(|host| matches!(host, Host::Unix(_)));
     let encrypted = match tls.mode {
+        _ if sockets_only => false,
         SslMode::Disable => false,
         SslMode::Prefer => !on_this_machine,
         SslMode::Verify => true,
@@ -681,6 +685,7 @@ mod tests {
             ("postgres://fyd@127.0.0.1:5432/fyd", (false, Disable)),
             ("postgres://fyd@[::1]/fyd", (false, Disable)),
             ("postgres://fyd@%2Fvar%2Frun%2Fpostgresql/fyd", (false, Disable)),
+            ("postgres:///fyd?host=/run/postgresql&sslmode=require", (false, Disable)),
             ("postgres://fyd@localhost/fyd?sslmode=require", (true, Require)),
             ("postgres://fyd@127.0.0.1/fyd?sslmode=verify-full", (true, Require)),
         ] {

@@ -113,14 +113,18 @@ pub enum SslMode {
 /// parameters are read here (the driver knows `sslmode` without the verify modes, and not
 /// `sslrootcert`) and taken out before the driver reads the rest.
 pub fn postgres_config(text: &str) -> Result<(tokio_postgres::Config, PgTls), UrlError> {
-    let invalid = |what: &str| UrlError::Postgres(format!("invalid {what}"));
-    let mut parsed = url::Url::parse(text).map_err(|_| invalid("URL"))?;
+    // The query is split by hand and the driver's pairs passed on exactly as written: a URL
+    // parser would re-encode them (`%20` as `+`, which libpq and the driver read literally)
+    // and refuses libpq's multi-host form (`h1:5432,h2:5433`).
+    let (base, query) = text.split_once('?').unwrap_or((text, ""));
     let mut tls = PgTls { mode: SslMode::Prefer, root_cert: None };
     let mut kept = Vec::new();
-    for (key, value) in parsed.query_pairs() {
-        match key.as_ref() {
+    for pair in query.split('&').filter(|pair| !pair.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let value = || percent_encoding::percent_decode_str(value).decode_utf8_lossy().into_owned();
+        match percent_encoding::percent_decode_str(key).decode_utf8_lossy().as_ref() {
             "sslmode" => {
-                tls.mode = match value.as_ref() {
+                tls.mode = match value().as_str() {
                     "disable" => SslMode::Disable,
                     "prefer" | "allow" => SslMode::Prefer,
                     "require" | "verify-ca" | "verify-full" => SslMode::Verify,
@@ -131,16 +135,12 @@ pub fn postgres_config(text: &str) -> Result<(tokio_postgres::Config, PgTls), Ur
                     }
                 }
             }
-            "sslrootcert" => tls.root_cert = Some(PathBuf::from(value.as_ref())),
-            _ => kept.push((key.into_owned(), value.into_owned())),
+            "sslrootcert" => tls.root_cert = Some(PathBuf::from(value())),
+            _ => kept.push(pair),
         }
     }
-    if kept.is_empty() {
-        parsed.set_query(None);
-    } else {
-        parsed.query_pairs_mut().clear().extend_pairs(kept);
-    }
-    let config = tokio_postgres::Config::from_str(parsed.as_str()).map_err(|err| UrlError::Postgres(err.to_string()))?;
+    let driver = if kept.is_empty() { base.to_owned() } else { format!("{base}?{}", kept.join("&")) };
+    let config = tokio_postgres::Config::from_str(&driver).map_err(|err| UrlError::Postgres(err.to_string()))?;
     Ok((config, tls))
 }
 
@@ -193,6 +193,13 @@ mod tests {
         }
         let (config, _) = postgres_config("postgres://fyd@db:6432/fyd?sslmode=verify-full&application_name=x&sslrootcert=ca.pem").unwrap();
         assert_eq!((config.get_ports(), config.get_application_name()), (&[6432][..], Some("x")));
+        // The driver's pairs pass exactly as written; libpq's multi-host form is kept.
+        let (config, _) = postgres_config("postgres://fyd@db/fyd?options=-c%20statement_timeout%3D5000&password=a%2Bb+c").unwrap();
+        assert_eq!(config.get_options(), Some("-c statement_timeout=5000"));
+        assert_eq!(config.get_password(), Some(&b"a+b+c"[..]));
+        let (config, tls_read) = postgres_config("postgres://fyd@h1:5432,h2:5433/fyd?sslrootcert=/etc/ca+x%20y.pem").unwrap();
+        assert_eq!((config.get_hosts().len(), config.get_ports()), (2, &[5432, 5433][..]));
+        assert_eq!(tls_read.root_cert, Some("/etc/ca+x y.pem".into()));
         let err = tls("postgres://fyd@db/fyd?sslmode=sometimes").unwrap_err();
         assert!(err.to_string().contains("sslmode \"sometimes\""), "{err}");
     }

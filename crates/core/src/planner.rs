@@ -223,6 +223,15 @@ impl Partial {
     }
 }
 
+/// What a partial course has already done of what its window needs: worked out once per
+/// partial course, not once per candidate.
+#[derive(Debug, Clone, Copy)]
+struct Done {
+    lunch: bool,
+    dinner: bool,
+    night: bool,
+}
+
 struct Search<'a, 'r> {
     catalogue: &'a Catalogue,
     request: &'r PlanRequest,
@@ -337,39 +346,45 @@ impl<'a, 'r> Search<'a, 'r> {
             .collect()
     }
 
-    fn slot(&self, partial: &Partial, at: u16) -> Slot {
+    fn slot(&self, partial: &Partial, done: Done, at: u16) -> Slot {
         let needs = &self.needs;
-        let meal_done = |from: u16, to: u16| {
-            partial.stops.iter().any(|&(i, arrive, _)| self.candidates[i].place.category == Category::Meal && (from..=to).contains(&arrive))
-        };
         if partial.stops.is_empty() && needs.dinner_first {
             return Slot::Dinner;
         }
-        let lunch_done = meal_done(rules::BRUNCH_FROM, rules::LUNCH.1);
-        if needs.lunch && !lunch_done && at + rules::PACE_MINUTES / 2 >= LUNCH_TARGET {
+        if needs.lunch && !done.lunch && at + rules::PACE_MINUTES / 2 >= LUNCH_TARGET {
             return Slot::Lunch;
         }
-        let dinner_done = meal_done(rules::dinner_window(self.request.start).0, rules::DINNER.1);
-        if needs.dinner && !dinner_done && at + rules::PACE_MINUTES / 2 >= DINNER_TARGET {
+        if needs.dinner && !done.dinner && at + rules::PACE_MINUTES / 2 >= DINNER_TARGET {
             return Slot::Dinner;
         }
-        let night_done = partial.stops.iter().any(|&(i, arrive, leave)| {
-            matches!(self.shown(i, arrive), Category::NightView | Category::Sunset) && leave >= self.sunset + rules::NIGHT_STOP_AFTER_SUNSET
-        });
-        if needs.night && !night_done && at + rules::NIGHT_VIEW_BEFORE_SUNSET >= self.sunset {
+        if needs.night && !done.night && at + rules::NIGHT_VIEW_BEFORE_SUNSET >= self.sunset {
             return Slot::Night;
         }
         Slot::Free
     }
 
-    /// The next fixed point after `at`: a meal still to come, or the end.
-    fn next_fixed(&self, at: u16, partial: &Partial) -> u16 {
-        let meal_done = |from: u16, to: u16| {
+    /// What `partial` has done so far: lunch and dinner in their windows, a night stop.
+    fn done(&self, partial: &Partial) -> Done {
+        let meal_in = |(from, to): (u16, u16)| {
             partial.stops.iter().any(|&(i, arrive, _)| self.candidates[i].place.category == Category::Meal && (from..=to).contains(&arrive))
         };
-        if self.needs.lunch && at < LUNCH_TARGET && !meal_done(rules::BRUNCH_FROM, rules::LUNCH.1) {
+        Done {
+            lunch: meal_in((rules::BRUNCH_FROM, rules::LUNCH.1)),
+            dinner: meal_in(rules::dinner_window(self.request.start)),
+            night: partial.stops.iter().any(|&(i, arrive, leave)| self.is_night_stop(self.shown(i, arrive), leave)),
+        }
+    }
+
+    /// Whether a visit shown as `shown` that lasts until `leave` is the date's night stop.
+    fn is_night_stop(&self, shown: Category, leave: u16) -> bool {
+        matches!(shown, Category::NightView | Category::Sunset) && leave >= self.sunset + rules::NIGHT_STOP_AFTER_SUNSET
+    }
+
+    /// The next fixed point after `at`: a meal still to come, or the end.
+    fn next_fixed(&self, at: u16, done: Done) -> u16 {
+        if self.needs.lunch && at < LUNCH_TARGET && !done.lunch {
             LUNCH_TARGET
-        } else if self.needs.dinner && at < DINNER_TARGET && !meal_done(rules::dinner_window(self.request.start).0, rules::DINNER.1) {
+        } else if self.needs.dinner && at < DINNER_TARGET && !done.dinner {
             DINNER_TARGET
         } else {
             self.request.end
@@ -394,12 +409,13 @@ impl<'a, 'r> Search<'a, 'r> {
             return Vec::new();
         }
         let previous = partial.stops.last().map(|&(i, _, _)| &self.candidates[i]);
-        let slot = self.slot(partial, now + if previous.is_some() { self.travel_estimate() } else { 0 });
+        let done = self.done(partial);
+        let slot = self.slot(partial, done, now + if previous.is_some() { self.travel_estimate() } else { 0 });
         let mut options: Vec<Partial> = self
             .candidates
             .iter()
             .enumerate()
-            .filter_map(|(index, candidate)| self.extend(partial, slot, index, candidate, previous))
+            .filter_map(|(index, candidate)| self.extend(partial, done, slot, index, candidate, previous))
             .collect();
         options.sort_by(|a, b| b.score.total_cmp(&a.score));
         options.truncate(BRANCHES);
@@ -410,6 +426,7 @@ impl<'a, 'r> Search<'a, 'r> {
     fn extend(
         &self,
         partial: &Partial,
+        done: Done,
         slot: Slot,
         index: usize,
         candidate: &Candidate<'a>,
@@ -477,7 +494,6 @@ impl<'a, 'r> Search<'a, 'r> {
             }
         }
         match shown {
-            Category::NightView if arrive + rules::NIGHT_VIEW_BEFORE_SUNSET < self.sunset => return None,
             Category::Bar if arrive < 18 * 60 + 30 || (self.needs.dinner && count(Category::Meal) == 0) => return None,
             Category::Cafe if count(Category::Cafe) >= rules::MAX_CAFES => return None,
             _ => {}
@@ -486,7 +502,7 @@ impl<'a, 'r> Search<'a, 'r> {
         if !short_window && partial.stops.last().is_some_and(|s| self.shown(s.0, s.1) == shown) {
             return None;
         }
-        let (stay, target) = self.stay(partial, slot, candidate, arrive)?;
+        let (stay, target) = self.stay(partial, done, slot, candidate, arrive)?;
         let leave = arrive + stay;
         if rules::after_dark(place, leave, self.sunset) {
             return None;
@@ -497,13 +513,13 @@ impl<'a, 'r> Search<'a, 'r> {
             return None;
         }
         // Keep stops in hand for the meals (and the night stop) still to come.
-        let due = self.still_due(partial, slot, shown, leave);
+        let due = self.still_due(done, slot, shown, leave);
         if partial.stops.len() + 1 + due > max_stops {
             return None;
         }
         // The last free stop before a meal must carry the course to the meal's window.
         if partial.stops.len() + 1 + due == max_stops && slot == Slot::Free {
-            if let Some(meal_opens) = self.next_meal_opens(partial, leave) {
+            if let Some(meal_opens) = self.next_meal_opens(done, leave) {
                 if leave + self.travel_estimate() + 45 < meal_opens {
                     return None;
                 }
@@ -554,17 +570,11 @@ impl<'a, 'r> Search<'a, 'r> {
     }
 
     /// When the next meal still due may start, if one is.
-    fn next_meal_opens(&self, partial: &Partial, at: u16) -> Option<u16> {
-        let meal_in = |window: (u16, u16)| {
-            partial
-                .stops
-                .iter()
-                .any(|&(i, arrive, _)| self.candidates[i].place.category == Category::Meal && (window.0..=window.1).contains(&arrive))
-        };
+    fn next_meal_opens(&self, done: Done, at: u16) -> Option<u16> {
         let dinner = rules::dinner_window(self.request.start);
-        if self.needs.lunch && at < rules::LUNCH.1 && !meal_in((rules::BRUNCH_FROM, rules::LUNCH.1)) {
+        if self.needs.lunch && at < rules::LUNCH.1 && !done.lunch {
             Some(rules::LUNCH.0)
-        } else if self.needs.dinner && at < dinner.1 && !meal_in(dinner) {
+        } else if self.needs.dinner && at < dinner.1 && !done.dinner {
             Some(dinner.0)
         } else {
             None
@@ -573,24 +583,10 @@ impl<'a, 'r> Search<'a, 'r> {
 
     /// Stops the course still owes after this one: lunch and dinner when the window covers
     /// them, and a night stop when it runs past dark.
-    fn still_due(&self, partial: &Partial, slot: Slot, shown: Category, leave: u16) -> usize {
-        let meal_in = |window: (u16, u16)| {
-            partial
-                .stops
-                .iter()
-                .any(|&(i, arrive, _)| self.candidates[i].place.category == Category::Meal && (window.0..=window.1).contains(&arrive))
-        };
-        let lunch_due =
-            self.needs.lunch && slot != Slot::Lunch && !meal_in((rules::BRUNCH_FROM, rules::LUNCH.1)) && leave <= rules::LUNCH.1;
-        let dinner_window = rules::dinner_window(self.request.start);
-        let dinner_due = self.needs.dinner && slot != Slot::Dinner && !meal_in(dinner_window) && leave <= dinner_window.1;
-        let night_here = matches!(shown, Category::NightView | Category::Sunset) && leave >= self.sunset + rules::NIGHT_STOP_AFTER_SUNSET;
-        let night_due = self.needs.night
-            && !night_here
-            && !partial.stops.iter().any(|&(i, arrive, leave)| {
-                matches!(self.shown(i, arrive), Category::NightView | Category::Sunset)
-                    && leave >= self.sunset + rules::NIGHT_STOP_AFTER_SUNSET
-            });
+    fn still_due(&self, done: Done, slot: Slot, shown: Category, leave: u16) -> usize {
+        let lunch_due = self.needs.lunch && slot != Slot::Lunch && !done.lunch && leave <= rules::LUNCH.1;
+        let dinner_due = self.needs.dinner && slot != Slot::Dinner && !done.dinner && leave <= rules::DINNER.1;
+        let night_due = self.needs.night && !self.is_night_stop(shown, leave) && !done.night;
         // A winter night stop is short (outdoors at most 30 minutes after 19:00), so a long
         // winter evening needs an indoor stop after it as well.
         let winter_evening = self.request.season == Season::Winter
@@ -671,7 +667,7 @@ impl<'a, 'r> Search<'a, 'r> {
 
     /// How long to stay, and how long the pace wanted, or `None` when the place cannot take a
     /// worthwhile visit then.
-    fn stay(&self, partial: &Partial, slot: Slot, candidate: &Candidate, arrive: u16) -> Option<(u16, u16)> {
+    fn stay(&self, partial: &Partial, done: Done, slot: Slot, candidate: &Candidate, arrive: u16) -> Option<(u16, u16)> {
         let request = self.request;
         let place = candidate.place;
         let (shortest, longest) = rules::stay_range(place);
@@ -683,11 +679,11 @@ impl<'a, 'r> Search<'a, 'r> {
         let target = match slot {
             Slot::Lunch | Slot::Dinner => place.stay.clamp(60, 90),
             _ => {
-                let fixed = self.next_fixed(arrive, partial);
+                let fixed = self.next_fixed(arrive, done);
                 let remaining = fixed.saturating_sub(arrive);
                 // As many free stops as the pace wants, and no more than the window holds once
                 // the meals and the night stop still due are counted.
-                let due = self.still_due(partial, Slot::Free, Category::Shopping, arrive);
+                let due = self.still_due(done, Slot::Free, Category::Shopping, arrive);
                 let budget = rules::max_stops(request.start, request.end).saturating_sub(partial.stops.len() + due).max(1) as u16;
                 let free_left = ((remaining + rules::PACE_MINUTES / 2) / rules::PACE_MINUTES).clamp(1, budget);
                 let hops = if fixed == end { free_left - 1 } else { free_left };

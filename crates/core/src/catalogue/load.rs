@@ -229,12 +229,13 @@ fn read_file(name: &str, text: &str) -> Result<(Kind, Vec<Record>), CatalogueErr
         .flexible(true)
         .from_reader(text.as_bytes());
     let mut rows = reader.records();
+    let mut lines = Lines { text, counted_to: 0, newlines: 0 };
     let header = match rows.next() {
         Some(Ok(header)) => header,
-        Some(Err(err)) => return Err(error(err.position().map_or(0, |p| line_at(text, p)), err.to_string())),
+        Some(Err(err)) => return Err(error(err.position().map_or(0, |p| lines.at(p)), err.to_string())),
         None => return Err(error(1, "the file is empty; it needs a header row".into())),
     };
-    let header_line = header.position().map_or(1, |p| line_at(text, p));
+    let header_line = header.position().map_or(1, |p| lines.at(p));
     let columns: Vec<&str> = header.iter().collect();
     let kind = [(CITY_HEADER, Kind::City), (AREA_HEADER, Kind::Area), (SPOT_HEADER, Kind::Spot), (PLACE_HEADER, Kind::Place)]
         .into_iter()
@@ -255,8 +256,8 @@ fn read_file(name: &str, text: &str) -> Result<(Kind, Vec<Record>), CatalogueErr
         })?;
     let mut records = Vec::new();
     for row in rows {
-        let row = row.map_err(|err| error(err.position().map_or(0, |p| line_at(text, p)), err.to_string()))?;
-        let line = row.position().map_or(0, |p| line_at(text, p));
+        let row = row.map_err(|err| error(err.position().map_or(0, |p| lines.at(p)), err.to_string()))?;
+        let line = row.position().map_or(0, |p| lines.at(p));
         if row.len() != columns.len() {
             return Err(error(line, format!("expected {} fields separated by |, found {}", columns.len(), row.len())));
         }
@@ -265,14 +266,27 @@ fn read_file(name: &str, text: &str) -> Result<(Kind, Vec<Record>), CatalogueErr
     Ok((kind, records))
 }
 
-/// The line a record is on, counting comment lines too: the `csv` crate's own line count skips
-/// them, and its byte position points at the comments before the record, either of which would
-/// send an editor to the wrong line.
-fn line_at(text: &str, position: &csv::Position) -> u64 {
-    let byte = (position.byte() as usize).min(text.len());
-    let before = text.as_bytes()[..byte].iter().filter(|b| **b == b'\n').count();
-    let skipped = text[byte..].lines().take_while(|line| line.trim().is_empty() || line.trim_start().starts_with('#')).count();
-    (before + skipped) as u64 + 1
+/// Line numbers of a file's records, counting comment lines too: the `csv` crate's own line
+/// count skips them, and its byte position points at the comments before the record, either of
+/// which would send an editor to the wrong line. Rows come in order, so newlines are counted
+/// once, as the reader moves on.
+struct Lines<'t> {
+    text: &'t str,
+    counted_to: usize,
+    newlines: usize,
+}
+
+impl Lines<'_> {
+    fn at(&mut self, position: &csv::Position) -> u64 {
+        let byte = (position.byte() as usize).min(self.text.len());
+        if byte < self.counted_to {
+            (self.counted_to, self.newlines) = (0, 0);
+        }
+        self.newlines += self.text.as_bytes()[self.counted_to..byte].iter().filter(|b| **b == b'\n').count();
+        self.counted_to = byte;
+        let skipped = self.text[byte..].lines().take_while(|line| line.trim().is_empty() || line.trim_start().starts_with('#')).count();
+        (self.newlines + skipped) as u64 + 1
+    }
 }
 
 fn read_place(record: &Record, area: usize, hours: Arc<Hours>) -> Result<Place, CatalogueError> {

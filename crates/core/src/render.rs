@@ -118,18 +118,6 @@ fn weekday_name(day: jiff::civil::Weekday, lang: Lang) -> &'static str {
     }
 }
 
-/// A word with the particle that fits it: `with_batchim` after a final consonant (경복궁은),
-/// `without` after a vowel (종묘는). Words ending in something other than Hangul take the
-/// vowel form, as Koreans read most Latin letters and digits.
-pub fn with_josa(word: &str, with_batchim: &str, without: &str) -> String {
-    let batchim = word
-        .trim_end_matches(|c: char| c == ')' || c.is_whitespace())
-        .chars()
-        .last()
-        .is_some_and(|c| ('가'..='힣').contains(&c) && !(c as u32 - 0xAC00).is_multiple_of(28));
-    format!("{word}{}", if batchim { with_batchim } else { without })
-}
-
 /// A Kakao Map link that opens a pin at the place, labelled with its Korean name.
 pub fn map_url(name: &str, lat: f64, lon: f64) -> String {
     let label = utf8_percent_encode(name, NON_ALPHANUMERIC);
@@ -360,13 +348,5 @@ mod tests {
         assert_eq!(clock_time("14:05", Lang::En), "2:05 PM");
         assert_eq!(clock_time("14:05", Lang::Ko), "14:05");
         assert_eq!(clock_time("late", Lang::En), "late");
-    }
-
-    #[test]
-    fn particles_follow_the_last_syllable() {
-        assert_eq!(with_josa("경복궁", "은", "는"), "경복궁은");
-        assert_eq!(with_josa("종묘", "은", "는"), "종묘는");
-        assert_eq!(with_josa("N서울타워", "은", "는"), "N서울타워는");
-        assert_eq!(with_josa("DDP", "은", "는"), "DDP는");
     }
 }

@@ -265,14 +265,7 @@ pub struct RecommendRequest {
 #[cfg(feature = "openapi")]
 impl poem_openapi::types::Example for RecommendRequest {
     fn example() -> Self {
-        Self {
-            date_place: "성수".into(),
-            date_season: Some("fall".into()),
-            date_start: "오후 2시".into(),
-            date_end: "오후 9시".into(),
-            date_transport: "walk".into(),
-            ..Self::default()
-        }
+        Self::new("성수", "fall", "오후 2시", "오후 9시", "walk")
     }
 }
 

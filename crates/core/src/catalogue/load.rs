@@ -185,15 +185,15 @@ pub(super) fn load<'a>(files: impl Iterator<Item = (&'a str, &'a str)>) -> Resul
     }
     // Places share parsed hours: a quarter as many distinct texts as places, each parsed,
     // checked and worked out per season once (and held once in memory).
-    let mut hours: HashMap<String, Arc<Hours>> = HashMap::new();
+    let mut hours: HashMap<&str, Arc<Hours>> = HashMap::new();
     for record in &places {
         let area = area_of(record, &catalogue)?;
-        let text = &record.fields[9];
+        let text = record.fields[9].as_str();
         let shared = match hours.get(text) {
             Some(parsed) => parsed.clone(),
             None => {
                 let parsed = Arc::new(Hours::parse(text).map_err(|e| record.error(e))?);
-                hours.insert(text.clone(), parsed.clone());
+                hours.insert(text, parsed.clone());
                 parsed
             }
         };

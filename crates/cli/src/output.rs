@@ -53,6 +53,11 @@ pub fn stderr_decorated() -> bool {
     decorate(std::io::stderr().is_terminal())
 }
 
+/// A server timestamp to the minute: "2026-11-26T22:09:12.692+09:00" → "2026-11-26 22:09".
+pub fn short_time(iso: &str) -> String {
+    iso.get(..16).unwrap_or(iso).replace('T', " ")
+}
+
 /// A table for stdout; bold headers only when decorated.
 pub fn table(headers: &[&str]) -> Table {
     let mut table = Table::new();

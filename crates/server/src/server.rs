@@ -116,6 +116,10 @@ pub async fn spawn(settings: Settings, clock: Arc<dyn Clock>) -> Result<RunningS
     give_back_freed_heap();
     let store = crate::store::open(&settings).await?;
     let tokens = TokenIssuer::new(&secret, ttl(settings.access_ttl)?, ttl(settings.refresh_ttl)?);
+    let https = Https::start(&settings)?;
+    if https.is_none() && settings.http_redirect_bind.is_some() {
+        return Err(StartError::Setting("--http-redirect-bind needs HTTPS (--tls-cert or --acme-domain)".into()));
+    }
     let state = Arc::new(AppState {
         catalogue,
         store: store.clone(),
@@ -127,16 +131,12 @@ pub async fn spawn(settings: Settings, clock: Arc<dyn Clock>) -> Result<RunningS
         keep_alive: Duration::from_secs(settings.sse_keep_alive_secs.max(1)),
         sharing: Sharing {
             public_url: settings.public_url.clone(),
-            https: settings.tls_cert.is_some() || !settings.acme_domains.is_empty(),
+            https: https.is_some(),
             limit: PageLimit::new(settings.share_rate_per_minute, settings.trusted_proxies.clone()),
         },
     });
     let app = crate::api::app(state, &settings.cors_origins);
 
-    let https = Https::start(&settings)?;
-    if https.is_none() && settings.http_redirect_bind.is_some() {
-        return Err(StartError::Setting("--http-redirect-bind needs HTTPS (--tls-cert or --acme-domain)".into()));
-    }
     let (acceptor, addr) = bind(&settings.bind).await?;
     let redirect = match &settings.http_redirect_bind {
         Some(bind_to) => Some(bind(bind_to).await?),

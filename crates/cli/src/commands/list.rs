@@ -45,13 +45,8 @@ pub fn run(args: Args, global: &Global) -> CliResult<()> {
             course.id.to_string(),
             course.content.title.clone(),
             when(&course.content, global.lang()),
-            created(&course.created_at),
+            output::short_time(&course.created_at),
         ]);
     }
     output::print(table)
-}
-
-/// "2026-11-26T22:09:12.692+09:00" → "2026-11-26 22:09".
-fn created(iso: &str) -> String {
-    iso.get(..16).map_or_else(|| iso.to_owned(), |s| s.replace('T', " "))
 }

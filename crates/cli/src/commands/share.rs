@@ -44,7 +44,7 @@ pub fn run(args: Args, global: &Global) -> CliResult<()> {
     match &link.expires_at {
         Some(at) => eprintln!(
             "Anyone with the link can see the course until {}; `fyd share {} --revoke` ends it sooner.",
-            at.get(..16).unwrap_or(at).replace('T', " "),
+            output::short_time(at),
             args.id
         ),
         None => eprintln!("Anyone with the link can see the course until `fyd share {} --revoke`.", args.id),

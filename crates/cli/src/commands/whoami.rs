@@ -10,7 +10,7 @@ pub fn run(global: &Global) -> CliResult<()> {
     if global.json {
         return output::print_json(&user);
     }
-    let resets = user.quota.resets_at.get(..16).unwrap_or(&user.quota.resets_at).replace('T', " ");
+    let resets = output::short_time(&user.quota.resets_at);
     let quota = match user.quota.remaining {
         Some(left) => format!("{left} of {} recommendations left today (resets {resets} Seoul time)", user.quota.limit),
         None => "no daily limit on recommendations".to_owned(),

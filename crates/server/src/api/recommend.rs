@@ -159,13 +159,15 @@ struct Accepted {
 
 async fn accept(state: &AppState, user: u64, body: Result<RecommendRequest, ApiError>) -> Result<Accepted, ApiError> {
     let now = state.clock.now();
-    let standing = state.quota.standing(user, now).await?;
-    let body = body.map_err(|err| with_rate_headers(&standing, err))?;
-    let request = validate_recommend(&body).map_err(|fields| with_rate_headers(&standing, ApiError::invalid(fields)))?;
-    if let Err(suggestions) = state.catalogue.resolve(&request.place) {
-        let err = PlanError::UnknownPlace(UnknownPlace { place: request.place, suggestions });
-        return Err(with_rate_headers(&standing, plan_error(err)));
-    }
+    // The checks that need no store first; the quota is read for a refusal's headers only.
+    let checked = match body {
+        Ok(body) => checked(state, &body).map(|request| (request, body.save == Some(true))).map_err(|err| *err),
+        Err(err) => Err(err),
+    };
+    let (request, save) = match checked {
+        Ok(checked) => checked,
+        Err(err) => return Err(with_rate_headers(&state.quota.standing(user, now).await?, err)),
+    };
     let reservation = state.quota.reserve(user, now).await.map_err(|err| match err {
         QuotaError::Exhausted { per_day, resets_at, .. } => {
             let used_up = Standing { allowance: Some(Allowance { per_day, remaining: 0 }), resets_at };
@@ -173,7 +175,16 @@ async fn accept(state: &AppState, user: u64, body: Result<RecommendRequest, ApiE
         }
         err => err.into(),
     })?;
-    Ok(Accepted { user, request, save: body.save == Some(true), reservation })
+    Ok(Accepted { user, request, save, reservation })
+}
+
+/// The request, valid and naming a place fyd knows (a refusal is boxed: it is the rare path).
+fn checked(state: &AppState, body: &RecommendRequest) -> Result<PlanRequest, Box<ApiError>> {
+    let request = validate_recommend(body).map_err(|fields| Box::new(ApiError::invalid(fields)))?;
+    if let Err(suggestions) = state.catalogue.resolve(&request.place) {
+        return Err(Box::new(plan_error(PlanError::UnknownPlace(UnknownPlace { place: request.place, suggestions }))));
+    }
+    Ok(request)
 }
 
 /// Spends the quota unit and saves the course when asked, in one atomic write; gives the unit

@@ -8,7 +8,7 @@
 //! calendar's properties and its events. A course saved through the API may hold any text,
 //! so control characters are taken out of every value, and only `https://` map links are used.
 
-use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use chrono::{NaiveDateTime, NaiveTime};
 use fyd_core::course::{minutes_in_window, parse_hhmm, CourseContent};
 use fyd_core::render::{category_name, leg_text};
 use fyd_core::request::Lang;
@@ -114,8 +114,7 @@ pub fn calendar(export: &Export) -> Result<String, IcsError> {
 
 /// `minutes` after midnight of `date` (past 1440: the next day), in Seoul.
 fn seoul(date: Date, minutes: u16) -> CalendarDateTime {
-    let day = NaiveDate::from_ymd_opt(i32::from(date.year()), date.month() as u32, date.day() as u32).expect("jiff dates are valid")
-        + chrono::Days::new(u64::from(minutes / 1440));
+    let day = fyd_core::calendar::to_chrono(date) + chrono::Days::new(u64::from(minutes / 1440));
     let time = NaiveTime::from_hms_opt(u32::from(minutes % 1440 / 60), u32::from(minutes % 60), 0).expect("within a day");
     CalendarDateTime::WithTimezone { date_time: NaiveDateTime::new(day, time), tzid: TZID.to_owned() }
 }

@@ -3,7 +3,7 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use fyd_core::catalogue::catalogue;
-use fyd_core::planner::{course_content, plan};
+use fyd_core::planner::plan;
 use fyd_core::request::{validate_recommend, RecommendRequest};
 
 fn request(place: &str, season: &str, start: &str, end: &str, transport: &str, variant: u32) -> RecommendRequest {
@@ -22,7 +22,7 @@ fn bench(c: &mut Criterion) {
     let catalogue = catalogue();
     for (name, body) in cases {
         let req = validate_recommend(&body).expect("a valid request");
-        c.bench_function(name, |b| b.iter(|| plan(catalogue, std::hint::black_box(&req)).map(|p| course_content(catalogue, &p, &req))));
+        c.bench_function(name, |b| b.iter(|| plan(catalogue, std::hint::black_box(&req)).map(|p| p.course)));
     }
 }
 

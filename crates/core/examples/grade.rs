@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use fyd_core::catalogue::catalogue;
 use fyd_core::course::CourseContent;
-use fyd_core::planner::{course_content, plan};
+use fyd_core::planner::plan;
 use fyd_core::request::{validate_recommend, PlanRequest, RecommendRequest};
 use quality::Spot;
 
@@ -88,7 +88,7 @@ impl Grid {
     fn course(&mut self, body: &RecommendRequest) -> Option<(PlanRequest, CourseContent)> {
         let req = validate_recommend(body).ok()?;
         let started = Instant::now();
-        let planned = plan(catalogue(), &req).ok().map(|p| course_content(catalogue(), &p, &req));
+        let planned = plan(catalogue(), &req).ok().map(|p| p.course);
         self.times.push(started.elapsed());
         planned.map(|c| (req, c))
     }

@@ -18,7 +18,7 @@ use crate::catalogue::{key, Catalogue, Place};
 use crate::check;
 use crate::course::{hhmm, minutes_in_window, CourseContent};
 use crate::geo;
-use crate::planner::{course_content, meal_alternatives, plan_including, pool, PlanError, PlannedStop};
+use crate::planner::{meal_alternatives, plan_including, pool, PlanError, PlannedStop};
 use crate::render::{build_course, question, season_name, Visit};
 use crate::request::{Lang, PlanRequest};
 use crate::rules::{self, Needs};
@@ -360,7 +360,7 @@ pub fn plan_around<'c>(
 ) -> Result<PlannedAround<'c>, PlanError> {
     let plan = plan_including(catalogue, request, named)?;
     let kept: Vec<&Place> = named.iter().copied().filter(|p| plan.stops.iter().any(|s| std::ptr::eq(s.place, *p))).collect();
-    let mut course = course_content(catalogue, &plan, request);
+    let mut course = plan.course;
     course.provider = Some(if kept.is_empty() { FALLBACK_PROVIDER } else { PLANNER_PROVIDER }.to_owned());
     course.model = Some(model.to_owned());
     Ok(PlannedAround { course, kept })

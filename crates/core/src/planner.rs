@@ -15,11 +15,13 @@
 //!    the end) each take about [`rules::PACE_MINUTES`] with travel — within what the place
 //!    takes ([`rules::stay_range`]), its hours, and the winter-evening cap.
 //! 4. **Search.** Each partial course keeps its best few continuations by score (season,
-//!    hour, variety, travel, distance from the anchor, a deterministic jitter); hard rules
-//!    (hours, no zig-zag, walking share, one café too many…) prune. The best finished courses
-//!    are rendered and held to [`crate::check`]; the first that keeps every rule wins.
-//! 5. **Relax or refuse.** If none does, the planner relaxes [`Rule::RELAXABLE`] rules one at a
-//!    time, saying so in the course; if still none, it refuses with [`PlanError::NoCourse`].
+//!    hour, variety, travel, distance from the anchor, a meal with a backup open nearby, a
+//!    deterministic jitter); hard rules (hours, no zig-zag, walking share, one café too
+//!    many…) prune. The best finished courses are rendered and held to [`crate::check`]; the
+//!    first that keeps every rule wins.
+//! 5. **Relax or refuse.** If none does, the planner drops its preference for meals with a
+//!    backup, then relaxes [`Rule::RELAXABLE`] rules one at a time, saying so in the course;
+//!    if still none, it refuses with [`PlanError::NoCourse`].
 //!
 //! Same input, same course: nothing is random, only hashed. A `variant` other than 0 avoids
 //! the places of the default course where the area has alternatives.
@@ -49,6 +51,8 @@ const LUNCH_TARGET: u16 = 12 * 60;
 const DINNER_TARGET: u16 = 18 * 60;
 /// Meal alternatives lie within this of the meal (a short walk).
 const ALTERNATIVE_M: f64 = 700.0;
+/// What a meal with no other place to eat within [`ALTERNATIVE_M`] loses in the score.
+const NO_BACKUP_PENALTY: f64 = 2.0;
 
 #[derive(Debug, Clone)]
 pub struct PlannedStop<'a> {
@@ -67,6 +71,9 @@ pub struct Plan<'a> {
     pub sunset: u16,
     /// What the couple should know: closed highlights, relaxed rules.
     pub notes: Vec<String>,
+    /// The plan as the couple reads it, with meal alternatives and notes: the very course the
+    /// checker passed.
+    pub course: CourseContent,
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -111,21 +118,28 @@ pub fn plan_including<'a>(catalogue: &'a Catalogue, request: &PlanRequest, wante
     })
 }
 
-/// The course a plan reads as, with meal alternatives and notes.
-pub fn course_content(catalogue: &Catalogue, plan: &Plan, request: &PlanRequest) -> CourseContent {
+/// The course `stops` read as, with meal alternatives and `notes`.
+fn course_content(
+    catalogue: &Catalogue,
+    anchor: &Anchor,
+    stops: &[PlannedStop],
+    legs: &[Leg],
+    sunset: u16,
+    notes: &[String],
+    request: &PlanRequest,
+) -> CourseContent {
     let day = Day::new(request.date, request.season);
-    let visits: Vec<Visit> = plan
-        .stops
+    let visits: Vec<Visit> = stops
         .iter()
         .map(|s| Visit {
             place: s.place,
             arrive: s.arrive,
             leave: s.leave,
             note: None,
-            alternatives: meal_alternatives(catalogue, s.place, s.arrive, s.leave, day, request, &plan.stops),
+            alternatives: meal_alternatives(catalogue, s.place, s.arrive, s.leave, day, request, stops),
         })
         .collect();
-    render::build_course(&plan.anchor, &visits, plan.legs.clone(), request, render::BUILTIN_PROVIDER, None, plan.sunset, plan.notes.clone())
+    render::build_course(anchor, &visits, legs.to_vec(), request, render::BUILTIN_PROVIDER, None, sunset, notes.to_vec())
 }
 
 /// For a meal stop: up to two other meal places within a short walk, open for the same visit
@@ -196,6 +210,9 @@ struct Candidate<'a> {
     from_anchor: f64,
     is_named: bool,
     avoided: bool,
+    /// For a meal place: the other places to eat in the pool within [`ALTERNATIVE_M`], from
+    /// which the course can name a backup if this one is full.
+    backups: Vec<usize>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -245,6 +262,8 @@ struct Search<'a, 'r> {
     /// Places to include where the rules allow.
     wanted: Vec<*const Place>,
     relaxed: Vec<Rule>,
+    /// Whether meals with another place to eat nearby score higher (see [`NO_BACKUP_PENALTY`]).
+    prefer_backups: bool,
 }
 
 impl<'a, 'r> Search<'a, 'r> {
@@ -261,6 +280,7 @@ impl<'a, 'r> Search<'a, 'r> {
             avoid: Vec::new(),
             wanted: Vec::new(),
             relaxed: Vec::new(),
+            prefer_backups: true,
         }
     }
 
@@ -277,15 +297,39 @@ impl<'a, 'r> Search<'a, 'r> {
                 is_named: self.anchor.place.is_some_and(|named| std::ptr::eq(named, place))
                     || self.wanted.contains(&(place as *const Place)),
                 avoided: self.avoid.contains(&(place as *const Place)),
+                backups: Vec::new(),
             })
             .collect();
+        self.mark_backups();
         let mut relaxable = Rule::RELAXABLE.iter().copied().filter(|rule| *rule != Rule::Indoor || self.request.indoor);
         loop {
             if let Some(plan) = self.search() {
                 return Some(plan);
             }
+            // A backup near the meal is a preference: given up before any rule is.
+            if self.prefer_backups {
+                self.prefer_backups = false;
+                continue;
+            }
             self.relaxed.push(relaxable.next()?);
         }
+    }
+
+    /// Gives each meal candidate the meal candidates within a short walk: the pool holds what
+    /// is allowed for the couple, so the course's meal alternatives come from these.
+    fn mark_backups(&mut self) {
+        let meals: Vec<(usize, (f64, f64))> =
+            self.candidates.iter().enumerate().filter(|(_, c)| c.place.category == Category::Meal).map(|(i, c)| (i, c.xy)).collect();
+        for &(i, xy) in &meals {
+            self.candidates[i].backups =
+                meals.iter().filter(|&&(j, other)| j != i && flat_distance(xy, other) <= ALTERNATIVE_M).map(|&(j, _)| j).collect();
+        }
+    }
+
+    /// Whether a meal at `candidate` from `arrive` to `leave` has a backup open then that the
+    /// course has not used.
+    fn has_backup(&self, partial: &Partial, candidate: &Candidate, arrive: u16, leave: u16) -> bool {
+        candidate.backups.iter().any(|&j| self.candidates[j].hours.open.covers(arrive, leave) && !partial.stops.iter().any(|s| s.0 == j))
     }
 
     fn search(&self) -> Option<Plan<'a>> {
@@ -313,19 +357,17 @@ impl<'a, 'r> Search<'a, 'r> {
         finished.iter().take(BEAM_WIDTH * 2).find_map(|partial| self.keeps_the_rules(partial))
     }
 
-    /// The plan of a finished course, if it keeps every rule not relaxed.
+    /// The plan of a finished course, if the course it reads as keeps every rule not relaxed.
     fn keeps_the_rules(&self, partial: &Partial) -> Option<Plan<'a>> {
-        let plan = self.plan_of(partial);
-        let content = course_content(self.catalogue, &plan, self.request);
-        check::problems(self.catalogue, &content, self.request).is_empty().then_some(plan)
-    }
-
-    fn plan_of(&self, partial: &Partial) -> Plan<'a> {
-        let stops =
+        let stops: Vec<PlannedStop> =
             partial.stops.iter().map(|&(i, arrive, leave)| PlannedStop { place: self.candidates[i].place, arrive, leave }).collect();
         let mut notes: Vec<String> = self.relaxed.iter().map(|rule| rule.relaxed_note(self.request.lang).to_owned()).collect();
         notes.extend(self.closed_highlights());
-        Plan { anchor: self.anchor, stops, legs: partial.legs.clone(), sunset: self.sunset, notes }
+        let course = course_content(self.catalogue, &self.anchor, &stops, &partial.legs, self.sunset, &notes, self.request);
+        if !check::problems(self.catalogue, &course, self.request).is_empty() {
+            return None;
+        }
+        Some(Plan { anchor: self.anchor, stops, legs: partial.legs.clone(), sunset: self.sunset, notes, course })
     }
 
     /// Highlights near the anchor that are closed on the couple's date, one line each.
@@ -529,6 +571,13 @@ impl<'a, 'r> Search<'a, 'r> {
         next.score += self.score(partial, slot, candidate, arrive, leg.as_ref(), previous);
         // A visit much shorter than the pace wants means one stop more later.
         next.score -= 0.025 * f64::from(target.saturating_sub(stay));
+        if self.prefer_backups
+            && matches!(slot, Slot::Lunch | Slot::Dinner)
+            && shown == Category::Meal
+            && !self.has_backup(partial, candidate, arrive, leave)
+        {
+            next.score -= NO_BACKUP_PENALTY; // a full restaurant would leave them nowhere near to go
+        }
         next.stops.push((index, arrive, leave));
         if let Some(leg) = leg {
             next.legs.push(leg);

@@ -7,7 +7,7 @@ use fyd_core::catalogue::catalogue;
 use fyd_core::check::problems;
 use fyd_core::course::{CourseContent, LegMode};
 use fyd_core::geo::distance_m;
-use fyd_core::planner::{course_content, plan, PlanError};
+use fyd_core::planner::{plan, PlanError};
 use fyd_core::request::{validate_recommend, PlanRequest, RecommendRequest};
 
 fn request(place: &str, season: &str, start: &str, end: &str, transport: &str) -> RecommendRequest {
@@ -17,7 +17,7 @@ fn request(place: &str, season: &str, start: &str, end: &str, transport: &str) -
 fn course(body: &RecommendRequest) -> (PlanRequest, CourseContent) {
     let req = validate_recommend(body).unwrap_or_else(|e| panic!("{e:?}"));
     let planned = plan(catalogue(), &req).unwrap_or_else(|e| panic!("{}: {e}", body.date_place));
-    let content = course_content(catalogue(), &planned, &req);
+    let content = planned.course;
     let found = problems(catalogue(), &content, &req);
     assert!(found.is_empty(), "{}: {found:?}", body.date_place);
     (req, content)
@@ -86,7 +86,7 @@ fn the_same_input_gives_the_same_course_and_another_variant_a_different_one() {
     for area in &areas {
         let body = request(&area.ko, "spring", "13:00", "21:00", "public");
         let (req, first) = course(&body);
-        assert_eq!(first, course_content(catalogue(), &plan(catalogue(), &req).unwrap(), &req), "{} is not deterministic", area.id);
+        assert_eq!(first, plan(catalogue(), &req).unwrap().course, "{} is not deterministic", area.id);
         let (_, other) = course(&RecommendRequest { variant: Some(1), ..body });
         let shared = other.stops.iter().filter(|s| first.stops.iter().any(|f| f.name == s.name)).count();
         if shared * 2 <= first.stops.len().max(other.stops.len()) {
@@ -205,7 +205,7 @@ fn one_chain_is_one_stop() {
     let kept = planned.stops.iter().filter(|s| branches.iter().any(|b| std::ptr::eq(s.place, *b))).count();
     assert_eq!(kept, 1, "{:?}", planned.stops.iter().map(|s| &s.place.ko).collect::<Vec<_>>());
     // The checker holds any course to it: two café stops made the two branches.
-    let mut content = course_content(catalogue, &planned, &req);
+    let mut content = planned.course;
     let cafes: Vec<usize> = (0..content.stops.len()).filter(|&i| content.stops[i].category == "cafe").collect();
     assert!(!cafes.is_empty(), "{:?}", stops(&content));
     let other = content.stops.iter().position(|s| s.category != "cafe").unwrap();
@@ -283,7 +283,7 @@ fn wanted_places_are_included_where_the_rules_allow() {
     let catalogue = catalogue();
     let wanted: Vec<_> = ["서울숲", "응봉산 팔각정"].iter().map(|n| catalogue.find_place(n).unwrap()).collect();
     let planned = fyd_core::planner::plan_including(catalogue, &req, &wanted).unwrap();
-    let content = course_content(catalogue, &planned, &req);
+    let content = planned.course;
     assert!(problems(catalogue, &content, &req).is_empty());
     for place in &wanted {
         assert!(content.stops.iter().any(|s| s.name == place.ko), "{} is missing: {:?}", place.ko, stops(&content));

@@ -12,6 +12,7 @@ pub mod clock;
 pub mod config;
 mod listener;
 pub mod provider;
+mod prune;
 pub mod quota;
 mod server;
 pub mod share;

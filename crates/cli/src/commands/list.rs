@@ -1,6 +1,7 @@
 //! `fyd list`: my saved courses, newest first, a page at a time.
 
 use fyd_core::render::when;
+use fyd_core::request::Lang;
 
 use super::Global;
 use crate::error::CliResult;
@@ -35,16 +36,25 @@ pub fn run(args: Args, global: &Global) -> CliResult<()> {
         }
         return Ok(());
     }
+    let lang = global.lang();
     if courses.is_empty() {
-        eprintln!("No saved courses yet — try `fyd recommend --place 성수`.");
+        match lang {
+            Lang::Ko => eprintln!("저장한 코스가 아직 없어요 — `fyd recommend --place 성수`로 시작해 보세요."),
+            Lang::En => eprintln!("No saved courses yet — try `fyd recommend --place 성수`."),
+        }
         return Ok(());
     }
-    let mut table = output::table(&["ID", "Title", "When", "Created"]);
+    // The table's words follow --lang, as the course it lists does.
+    let headers = match lang {
+        Lang::Ko => ["번호", "제목", "날짜·시간", "저장"],
+        Lang::En => ["ID", "Title", "When", "Created"],
+    };
+    let mut table = output::table(&headers);
     for course in &courses {
         table.add_row(vec![
             course.id.to_string(),
             course.content.title.clone(),
-            when(&course.content, global.lang()),
+            when(&course.content, lang),
             output::short_time(&course.created_at),
         ]);
     }

@@ -157,23 +157,29 @@ fn completions_generate_for_each_shell() {
 fn on_a_terminal_recommend_prints_stops_as_they_stream_in() {
     let env = Env::new();
     env.join("mina@example.com", "mina");
-    let command = format!("{} recommend --place 성수 --season fall --transport walk", env!("CARGO_BIN_EXE_fyd"));
-    let output = std::process::Command::new("script")
-        .args(["-qec", &command, "/dev/null"])
-        .env("FYD_SERVER", &env.app.url)
-        .env("FYD_CONFIG_DIR", env.config.path())
-        .env("TERM", "xterm-256color")
-        .env_remove("NO_COLOR")
-        .output()
-        .expect("util-linux `script` runs (installed by .ci/run)");
-    let screen = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(output.status.success(), "{screen}");
+    let screen = env.on_a_terminal("recommend --place 성수 --season fall --transport walk");
     let first_stop = screen.find("  14:00–").expect("a stop line as it streamed in");
     let table = screen.find('┌').expect("the table at the end");
     assert!(first_stop < table, "{screen}");
     assert!(screen.contains("Saved as course"), "{screen}");
     // `script` reports 0 columns: the table must still be readable, not wrapped to nothing.
     assert!(screen.lines().any(|line| line.contains("시간") && line.contains("장소") && line.contains("종류")), "{screen}");
+}
+
+/// The list's table speaks the language the courses are shown in.
+#[cfg(unix)]
+#[test]
+fn on_a_terminal_the_list_table_follows_lang() {
+    let env = Env::new();
+    env.join("mina@example.com", "mina");
+    assert!(env.on_a_terminal("list").contains("저장한 코스가 아직 없어요"));
+    let id = env.recommend_and_save().to_string();
+    let korean = env.on_a_terminal("list");
+    assert!(korean.lines().any(|line| line.contains("번호") && line.contains("제목") && line.contains("날짜·시간")), "{korean}");
+    assert!(korean.contains(&id) && !korean.contains("Title"), "{korean}");
+    let english = env.on_a_terminal("--lang en list");
+    assert!(english.lines().any(|line| line.contains("ID") && line.contains("Title") && line.contains("When")), "{english}");
+    assert!(!english.contains("제목"), "{english}");
 }
 
 #[test]

@@ -86,6 +86,24 @@ impl Env {
         serde_json::from_str(&self.stdout(&with_json)).unwrap()
     }
 
+    /// What `fyd ARGS` shows on a pseudo-terminal (util-linux `script`), where it draws tables
+    /// and streams; asserts that it succeeded.
+    #[cfg(unix)]
+    fn on_a_terminal(&self, args: &str) -> String {
+        let command = format!("{} {args}", env!("CARGO_BIN_EXE_fyd"));
+        let output = std::process::Command::new("script")
+            .args(["-qec", &command, "/dev/null"])
+            .env("FYD_SERVER", &self.app.url)
+            .env("FYD_CONFIG_DIR", self.config.path())
+            .env("TERM", "xterm-256color")
+            .env_remove("NO_COLOR")
+            .output()
+            .expect("util-linux `script` runs (installed by .ci/run)");
+        let screen = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert!(output.status.success(), "fyd {args}: {screen}");
+        screen
+    }
+
     /// The id of a course recommended (and saved) for this user.
     fn recommend_and_save(&self) -> u64 {
         self.json(&RECOMMEND)["detail"]["id"].as_u64().expect("a saved course's id")

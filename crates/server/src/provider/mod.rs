@@ -7,7 +7,7 @@ pub mod openai;
 use async_trait::async_trait;
 use fyd_core::catalogue::Catalogue;
 use fyd_core::course::CourseContent;
-use fyd_core::planner::{course_content, plan, PlanError};
+use fyd_core::planner::{plan, PlanError};
 use fyd_core::request::PlanRequest;
 use fyd_core::wire::{FallbackReason, StreamEvent};
 use tokio::sync::mpsc;
@@ -71,6 +71,6 @@ impl Provider for BuiltinProvider {
     }
 
     async fn recommend(&self, request: &PlanRequest) -> Result<Recommendation, ProviderError> {
-        Ok(course_content(self.catalogue, &plan(self.catalogue, request)?, request).into())
+        Ok(plan(self.catalogue, request)?.course.into())
     }
 }

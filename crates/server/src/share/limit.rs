@@ -6,8 +6,8 @@
 //! the proxy reports in `X-Forwarded-For` (the rightmost one that is not itself a trusted
 //! proxy). IPv6 clients are counted per /64, the block one subscriber usually holds.
 //!
-//! Kept in memory per process, like the login throttle; keys not seen for a while are
-//! dropped once more than [`PRUNE_ABOVE`] are tracked.
+//! Kept in memory per process, like the login throttle; clients whose allowance is full again
+//! are forgotten when [`PruneSchedule`] says the map is due.
 
 use std::net::{IpAddr, Ipv6Addr};
 use std::num::NonZeroU32;
@@ -16,19 +16,19 @@ use std::time::Duration;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
-/// Past this many tracked clients, those whose allowance is full again are forgotten.
-const PRUNE_ABOVE: usize = 10_000;
+use crate::prune::PruneSchedule;
 
 pub struct PageLimit {
     limiter: DefaultKeyedRateLimiter<IpAddr>,
     trusted_proxies: Vec<IpAddr>,
+    pruning: PruneSchedule,
 }
 
 impl PageLimit {
     /// `None` for a limit of 0 (no limit).
     pub fn new(per_minute: u32, trusted_proxies: Vec<IpAddr>) -> Option<Self> {
         let per_minute = NonZeroU32::new(per_minute)?;
-        Some(Self { limiter: RateLimiter::keyed(Quota::per_minute(per_minute)), trusted_proxies })
+        Some(Self { limiter: RateLimiter::keyed(Quota::per_minute(per_minute)), trusted_proxies, pruning: PruneSchedule::default() })
     }
 
     /// `Err(seconds to wait)` when the client of a request from `peer` with the proxy header
@@ -37,9 +37,10 @@ impl PageLimit {
         let Some(client) = peer.map(|peer| self.client(peer, forwarded_for)) else {
             return Ok(());
         };
-        if self.limiter.len() > PRUNE_ABOVE {
+        self.pruning.maybe_prune(self.limiter.len(), || {
             self.limiter.retain_recent();
-        }
+            self.limiter.len()
+        });
         self.limiter.check_key(&client).map_err(|not_until| {
             let wait: Duration = not_until.wait_time_from(DefaultClock::default().now());
             wait.as_secs().max(1)

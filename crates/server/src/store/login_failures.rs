@@ -8,12 +8,13 @@ use std::sync::Mutex;
 
 use jiff::Timestamp;
 
-/// Past this many tracked emails, entries whose failures have all aged out are dropped.
-const PRUNE_ABOVE: usize = 10_000;
+use crate::prune::PruneSchedule;
 
+/// Emails whose failures have all aged out are dropped when [`PruneSchedule`] says so.
 #[derive(Default)]
 pub(super) struct FailureLog {
     failures: Mutex<HashMap<String, VecDeque<Timestamp>>>,
+    pruning: PruneSchedule,
 }
 
 impl FailureLog {
@@ -24,9 +25,10 @@ impl FailureLog {
 
     pub(super) fn record(&self, email_key: &str, at: Timestamp, forget_before: Timestamp) {
         let mut failures = self.failures.lock().expect("the failure log's lock is never poisoned");
-        if failures.len() > PRUNE_ABOVE {
+        self.pruning.maybe_prune(failures.len(), || {
             failures.retain(|_, times| times.back().is_some_and(|last| *last > forget_before));
-        }
+            failures.len()
+        });
         let times = failures.entry(email_key.to_owned()).or_default();
         while times.front().is_some_and(|t| *t <= forget_before) {
             times.pop_front();

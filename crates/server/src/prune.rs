@@ -40,6 +40,7 @@ mod tests {
     fn live_keys_push_the_next_prune_to_twice_what_was_kept() {
         let schedule = PruneSchedule::default();
         let prunes = std::cell::Cell::new(0);
+        let prunes = &prunes;
         let prune_keeping = |kept: usize| {
             move || {
                 prunes.set(prunes.get() + 1);

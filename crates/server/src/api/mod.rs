@@ -79,8 +79,14 @@ pub fn app(state: Arc<AppState>, cors_origins: &[String]) -> impl Endpoint<Outpu
             async move {
                 let path = request.uri().path().to_owned();
                 let recommending = path.starts_with("/chat/chatbot");
+                let asks_options = request.method() == Method::OPTIONS;
                 let mut response = endpoint.call(request).await?.into_response();
                 if response.status() == StatusCode::METHOD_NOT_ALLOWED {
+                    // A plain OPTIONS (a CORS preflight never gets here: `Cors` answers it)
+                    // asks what the path allows; it is answered, not refused (RFC 9110 §9.3.7).
+                    if asks_options {
+                        response = StatusCode::NO_CONTENT.into_response();
+                    }
                     if let Ok(value) = allowed.for_path(&path).parse() {
                         response.headers_mut().insert("allow", value);
                     }

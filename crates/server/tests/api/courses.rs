@@ -77,14 +77,25 @@ async fn missing_and_non_numeric_ids_are_404() {
 }
 
 #[tokio::test]
-async fn put_and_patch_are_405_json() {
+async fn put_and_patch_are_405_json_and_a_plain_options_is_told_what_is_allowed() {
     let app = TestApp::spawn().await;
     let token = app.user_token("mina@example.com", "mina").await;
     let course = app.create_course(&token, "t").await;
+    let path = format!("/chat/chat/{}/", course["id"]);
     for method in [Method::PUT, Method::PATCH] {
-        let reply = app.request(method.clone(), &format!("/chat/chat/{}/", course["id"]), Some(&token), Some(course_body("x"))).await;
+        let reply = app.request(method.clone(), &path, Some(&token), Some(course_body("x"))).await;
         assert_eq!((reply.status, reply.code()), (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"), "{method}");
+        assert_eq!(reply.headers["allow"], "DELETE, GET, OPTIONS", "{method}");
     }
+    // OPTIONS without a preflight's headers asks what the path allows: 204 and `Allow`, not a
+    // 405 whose own `Allow` lists OPTIONS.
+    for (path, allowed) in [(path.as_str(), "DELETE, GET, OPTIONS"), ("/chat/chatbot/", "POST, OPTIONS")] {
+        let reply = app.client.request(Method::OPTIONS, format!("{}{path}", app.url)).send().await.unwrap();
+        assert_eq!(reply.status(), StatusCode::NO_CONTENT, "{path}");
+        assert_eq!(reply.headers()["allow"], allowed, "{path}");
+    }
+    let unknown = app.client.request(Method::OPTIONS, format!("{}/nowhere/", app.url)).send().await.unwrap();
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]

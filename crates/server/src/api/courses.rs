@@ -13,7 +13,7 @@ use super::json::{EncodedJson, Json};
 use super::ApiTags;
 use crate::clock::iso_seoul;
 use crate::state::AppState;
-use crate::store::DeleteOutcome;
+use crate::store::{CourseJson, DeleteOutcome};
 
 pub const DEFAULT_PAGE: usize = 100;
 
@@ -91,22 +91,33 @@ impl CoursesApi {
     /// Get one of my courses
     #[oai(path = "/chat/chat/:id", method = "get", operation_id = "get_course")]
     async fn detail(&self, auth: BearerAuth, id: Path<String>) -> Result<EncodedJson<Course>, Failure<CourseErrors>> {
-        let id = id.0.parse::<u64>().map_err(|_| ApiError::not_found())?;
-        let course = self.state.store.course(id).await?.ok_or_else(ApiError::not_found)?;
-        if course.author != auth.0.user_id {
-            Err(ApiError::forbidden())?;
-        }
-        Ok(EncodedJson::new(course.json))
+        Ok(EncodedJson::new(own_course(&self.state, &id.0, auth.0.user_id).await?.json))
     }
 
     /// Delete one of my courses
     #[oai(path = "/chat/chat/:id", method = "delete", operation_id = "delete_course")]
     async fn delete(&self, auth: BearerAuth, id: Path<String>) -> Result<DeleteResponse, Failure<CourseErrors>> {
-        let id = id.0.parse::<u64>().map_err(|_| ApiError::not_found())?;
+        let id = course_id(&id.0).ok_or_else(ApiError::not_found)?;
         match self.state.store.delete_course(id, auth.0.user_id).await? {
             DeleteOutcome::Deleted => Ok(DeleteResponse::Deleted),
             DeleteOutcome::NotFound => Err(ApiError::not_found().into()),
             DeleteOutcome::NotOwner => Err(ApiError::forbidden().into()),
         }
     }
+}
+
+/// A course id in a path; anything else is no course (a 404).
+pub(super) fn course_id(text: &str) -> Option<u64> {
+    text.parse().ok()
+}
+
+/// The stored course a path names, if `user` wrote it: 404 when there is none (or the id is
+/// not one), 403 when someone else did — the old front shows a different message for each.
+pub(super) async fn own_course(state: &AppState, id: &str, user: u64) -> Result<CourseJson, ApiError> {
+    let id = course_id(id).ok_or_else(ApiError::not_found)?;
+    let course = state.store.course(id).await?.ok_or_else(ApiError::not_found)?;
+    if course.author != user {
+        return Err(ApiError::forbidden());
+    }
+    Ok(course)
 }

@@ -15,6 +15,7 @@ use poem_openapi::payload::PlainText;
 use poem_openapi::{ApiResponse, OpenApi};
 
 use super::auth::BearerAuth;
+use super::courses::{course_id, own_course};
 use super::error::{error_set, ApiError, Failure};
 use super::json::Json;
 use super::ApiTags;
@@ -142,21 +143,11 @@ impl SharesApi {
         #[oai(name = "Accept-Language")]
         accept_language: Header<Option<String>>,
     ) -> Result<IcsResponse, Failure<IcsErrors>> {
-        let id = course_id(&id.0).ok_or_else(ApiError::not_found)?;
-        let stored = self.state.store.course(id).await?.ok_or_else(ApiError::not_found)?;
-        if stored.author != auth.0.user_id {
-            Err(ApiError::forbidden())?;
-        }
-        let course = decode(&stored)?;
+        let course = decode(&own_course(&self.state, &id.0, auth.0.user_id).await?)?;
         let file = calendar_file(&self.state, &course, date.0.as_deref(), accept_language.0.as_deref())
             .map_err(|problem| ApiError::invalid(FieldErrors::single(problem.field(), problem.to_string())))?;
         Ok(IcsResponse::Calendar(PlainText(file.text), file.disposition))
     }
-}
-
-/// A course id in a path; anything else is no course (a 404).
-fn course_id(text: &str) -> Option<u64> {
-    text.parse().ok()
 }
 
 /// A stored course, decoded (the share page and the calendar read its parts).

@@ -259,44 +259,40 @@ impl PgStore {
     }
 
     pub(super) async fn import_shares(&self, shares: &[(ShareTokenHash, ShareRecord)]) -> StoreResult<u64> {
-        let mut client = self.client().await?;
-        let transaction = client.transaction().await?;
-        let statement = transaction
-            .prepare_cached(
-                "INSERT INTO shares (token_hash, course, created_at, expires_at, show_nickname) VALUES ($1, $2, $3, $4, $5)
+        let hashes: Vec<&[u8]> = shares.iter().map(|(hash, _)| hash.as_slice()).collect();
+        let courses: Vec<i64> = shares.iter().map(|(_, s)| s.course as i64).collect();
+        let created: Vec<&str> = shares.iter().map(|(_, s)| s.created_at.as_str()).collect();
+        let expires: Vec<Option<i64>> = shares.iter().map(|(_, s)| s.expires_at).collect();
+        let nicknames: Vec<bool> = shares.iter().map(|(_, s)| s.show_nickname).collect();
+        let client = self.client().await?;
+        Ok(client
+            .execute(
+                "INSERT INTO shares (token_hash, course, created_at, expires_at, show_nickname)
+                 SELECT * FROM UNNEST($1::bytea[], $2::bigint[], $3::text[], $4::bigint[], $5::boolean[])
                  ON CONFLICT DO NOTHING",
+                &[&hashes, &courses, &created, &expires, &nicknames],
             )
-            .await?;
-        let mut added = 0;
-        for (hash, share) in shares {
-            added += transaction
-                .execute(
-                    &statement,
-                    &[&hash.as_slice(), &(share.course as i64), &share.created_at, &share.expires_at, &share.show_nickname],
-                )
-                .await?;
-        }
-        transaction.commit().await?;
-        Ok(added)
+            .await?)
     }
 
     /// Copies quota days (their spent units; holds are the copying store's, whose process has
     /// stopped, so they are given back first).
     pub(super) async fn import_quota_days(&self, days: Vec<(u64, String, QuotaDay)>) -> StoreResult<u64> {
-        let mut client = self.client().await?;
-        let transaction = client.transaction().await?;
-        let mut added = 0;
+        let (mut users, mut dates, mut records) = (Vec::with_capacity(days.len()), Vec::with_capacity(days.len()), Vec::new());
         for (user, day, mut record) in days {
             record.release_all();
-            added += transaction
-                .execute(
-                    "INSERT INTO quota_days (user_id, day, record) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-                    &[&(user as i64), &day, &record.encode()],
-                )
-                .await?;
+            users.push(user as i64);
+            dates.push(day);
+            records.push(record.encode());
         }
-        transaction.commit().await?;
-        Ok(added)
+        let client = self.client().await?;
+        Ok(client
+            .execute(
+                "INSERT INTO quota_days (user_id, day, record) SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::bytea[])
+                 ON CONFLICT DO NOTHING",
+                &[&users, &dates, &records],
+            )
+            .await?)
     }
 
     /// Moves the id sequences past `users` and `courses` (the source's last ids handed out),

@@ -75,6 +75,33 @@ fn minutes(value: f64) -> u32 {
     (value.ceil() as u32).max(1)
 }
 
+/// How [`leg_over`] times a leg, in words for the LLM prompt: per straight-line kilometre (what
+/// a model can measure from the candidates' coordinates), from the same constants, so the
+/// model schedules with the figures the checker will time its course by.
+pub fn timing_in_words(transport: Transport) -> String {
+    let per_km = |metres_per_minute: f64, detour: f64| 1_000.0 * detour / metres_per_minute;
+    let walk = format!(
+        "a walk takes {:.1} minutes a straight-line kilometre (routes run {WALK_DETOUR}× the straight line, {WALK_M_PER_MIN:.0} m a minute)",
+        per_km(WALK_M_PER_MIN, WALK_DETOUR)
+    );
+    let timing = match transport {
+        Transport::Walk => format!("on foot only: {walk}"),
+        Transport::Public => format!(
+            "by public transport: under {:.1} km in a straight line they walk ({walk}); farther, allow {TRANSIT_OVERHEAD_MIN:.0} minutes plus {:.1} minutes a straight-line kilometre",
+            WALK_INSTEAD_OF_TRANSIT_M / 1_000.0,
+            per_km(TRANSIT_M_PER_MIN, ROAD_DETOUR)
+        ),
+        Transport::Car => format!(
+            "by car: under {:.1} km in a straight line they walk ({walk}); farther, allow {CAR_OVERHEAD_MIN:.0} minutes of parking plus {:.1} minutes a straight-line kilometre for the first {:.1} km and {:.1} minutes a kilometre beyond",
+            WALK_INSTEAD_OF_CAR_M / 1_000.0,
+            per_km(CAR_M_PER_MIN, ROAD_DETOUR),
+            CAR_TOWN_M / ROAD_DETOUR / 1_000.0,
+            per_km(CAR_OPEN_ROAD_M_PER_MIN, ROAD_DETOUR)
+        ),
+    };
+    format!("{timing}; round up to the whole minute")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,6 +119,35 @@ mod tests {
         assert_eq!(by_transit.mode, LegMode::Transit);
         let next_door = leg(gyeongbokgung, (37.5800, 126.9775), Transport::Car);
         assert_eq!(next_door.mode, LegMode::Walk);
+    }
+
+    /// A model that times its legs by the prompt's words, with the numbers as the words print
+    /// them, lands within a minute of the leg the checker computes.
+    #[test]
+    fn the_prompts_timing_words_agree_with_the_legs() {
+        let numbers = |text: &str| -> Vec<f64> {
+            text.split(|c: char| !(c.is_ascii_digit() || c == '.')).filter_map(|n| n.trim_matches('.').parse().ok()).collect()
+        };
+        for transport in [Transport::Walk, Transport::Public, Transport::Car] {
+            let words = timing_in_words(transport);
+            let n = numbers(&words);
+            for km in [0.4, 0.9, 1.5, 2.0, 3.0, 5.0, 8.0, 15.0] {
+                // Walk: [min/km, detour, m/min]. Public: [walk below km, walk min/km, detour,
+                // m/min, overhead, min/km]. Car: [the same five, then min/km in town, town km,
+                // min/km beyond].
+                let stated = match transport {
+                    Transport::Walk => km * n[0],
+                    _ if km < n[0] => km * n[1],
+                    Transport::Public => n[4] + km * n[5],
+                    Transport::Car => n[4] + km.min(n[6]) * n[5] + (km - n[6]).max(0.0) * n[7],
+                };
+                let leg = leg_over(km * 1_000.0, transport);
+                assert!(
+                    (f64::from(leg.minutes) - stated.ceil()).abs() <= 1.0,
+                    "{transport:?} {km} km: {leg:?} vs {stated:.1} from {words:?}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -114,13 +114,13 @@ pub fn messages(catalogue: &Catalogue, request: &PlanRequest, candidates: &[&Pla
         Lang::Ko => "Korean",
         Lang::En => "English",
     };
-    let travel = match request.transport {
-        crate::course::Transport::Walk => "on foot only: walking legs under 2 km (about 70 m a minute)",
-        crate::course::Transport::Public => "by public transport: walk under 1 km, otherwise allow 12 minutes plus 3 minutes a kilometre",
-        crate::course::Transport::Car => "by car: walk under 1 km, otherwise allow 10 minutes of parking plus 2.5 minutes a kilometre in town, 1 minute a kilometre beyond 5 km",
-    };
     let mut rules = rules::statements(request, &needs, sunset, rules::max_stops(request.start, request.end));
-    rules.push(format!("Travel {travel}."));
+    rules.push(format!(
+        "Travel {}. No walking leg over {} m of route, no ride over {} minutes.",
+        geo::timing_in_words(request.transport),
+        rules::WALK_LEG_LIMIT_M,
+        rules::RIDE_LEG_MINUTES
+    ));
     if let Some(anchor) = &anchor {
         rules.push(format!(
             "The course is anchored on {} ({:.4},{:.4}): the first stop within {} m of it.",

@@ -347,16 +347,11 @@ impl<'c> Checker<'c> {
                     );
                 }
             }
-            if visit.place.is_some_and(|p| rules::after_dark(p, visit.leave, sunset)) {
-                self.report(
-                    Rule::AfterDark,
-                    format!(
-                        "{} is seen by daylight only, and the visit runs to {} (sunset {})",
-                        visit.name,
-                        hhmm(visit.leave),
-                        hhmm(sunset)
-                    ),
-                );
+            if let Some(place) = visit.place.filter(|p| rules::after_dark(p, visit.leave, sunset)) {
+                let why =
+                    if place.tags.daylight { format!("is seen by daylight only (sunset {})", hhmm(sunset)) } else { "is a climb".into() };
+                let by = rules::left_by(place, sunset).map(hhmm).unwrap_or_default();
+                self.report(Rule::AfterDark, format!("{} {why}: leave by {by}, not {}", visit.name, hhmm(visit.leave)));
             }
             let indoor = visit.place.is_none_or(|p| p.indoor);
             if rules::winter_evening_minutes(request.season, indoor, visit.arrive, visit.leave) > rules::WINTER_OUTDOOR_MINUTES {

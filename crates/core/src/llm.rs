@@ -153,10 +153,11 @@ pub fn messages(catalogue: &Catalogue, request: &PlanRequest, candidates: &[&Pla
             place.id,
             place.ko,
             place.category.code(),
-            match (place.indoor, place.tags.daylight) {
-                (true, _) => "in",
-                (false, true) => "out, daylight only",
-                (false, false) => "out",
+            match (place.indoor, place.tags.daylight, place.tags.climb) {
+                (true, _, _) => "in",
+                (false, true, _) => "out, daylight only",
+                (false, false, true) => "out, a climb",
+                (false, false, false) => "out",
             },
             place.hours.text(),
             place.stay,

@@ -72,6 +72,10 @@ pub const COLD_SHORT_VISIT_MAX_STAY: u16 = 75;
 /// forest path) may still be visited: about civil twilight.
 pub const DAYLIGHT_AFTER_SUNSET: u16 = 30;
 
+/// A climb up a mountain path (tag `climb`) is left by this hour (23:00): its lit walls make
+/// an evening view, a mountain at midnight makes no date.
+pub const CLIMB_LEFT_BY: u16 = 23 * 60;
+
 /// A night view starts no earlier than this before sunset.
 pub const NIGHT_VIEW_BEFORE_SUNSET: u16 = 15;
 /// A sunset stop begins between this long before sunset and [`SUNSET_LATEST_AFTER`] after it.
@@ -197,9 +201,19 @@ pub fn same_brand(a: &Place, b: &Place) -> bool {
     a.brand == b.brand && !std::ptr::eq(a, b)
 }
 
-/// Whether a visit to a place seen by daylight only lasts into the dark.
+/// The latest a visit to `place` may end: shortly after sunset for a place seen by daylight
+/// only, 23:00 on a climb, else none.
+pub fn left_by(place: &Place, sunset: u16) -> Option<u16> {
+    match (place.tags.daylight, place.tags.climb) {
+        (true, _) => Some(sunset + DAYLIGHT_AFTER_SUNSET),
+        (false, true) => Some(CLIMB_LEFT_BY),
+        (false, false) => None,
+    }
+}
+
+/// Whether a visit ending at `leave` runs later than [`left_by`] allows.
 pub fn after_dark(place: &Place, leave: u16, sunset: u16) -> bool {
-    place.tags.daylight && leave > sunset + DAYLIGHT_AFTER_SUNSET
+    left_by(place, sunset).is_some_and(|by| leave > by)
 }
 
 /// Minutes an outdoor visit spends after the winter evening begins.
@@ -316,6 +330,9 @@ pub fn statements(request: &PlanRequest, needs: &Needs, sunset: u16, max_stops: 
     }
     if request.end > sunset + DAYLIGHT_AFTER_SUNSET {
         rules.push(format!("A place marked \"daylight only\" is left by {}.", hhmm(sunset + DAYLIGHT_AFTER_SUNSET)));
+    }
+    if request.end > CLIMB_LEFT_BY {
+        rules.push(format!("A place marked \"a climb\" is left by {}.", hhmm(CLIMB_LEFT_BY)));
     }
     if request.season == Season::Winter {
         rules.push(format!("Winter: after {}, at most {WINTER_OUTDOOR_MINUTES} minutes at any outdoor stop.", hhmm(WINTER_EVENING)));

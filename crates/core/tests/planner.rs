@@ -270,6 +270,29 @@ fn unlit_valleys_and_trails_are_left_for_daylight() {
     assert!(found.iter().any(|p| p.message.contains("seen by daylight only")), "{found:?}");
 }
 
+/// A mountain path lit for its evening view (인왕산 한양도성길) is left by 23:00: the grid found
+/// it planned to 01:00 on late dates (29 of 5,961 courses before the rule).
+#[test]
+fn a_climb_is_an_evening_not_a_midnight() {
+    let catalogue = catalogue();
+    let walls = catalogue.find_place("인왕산 한양도성길").unwrap();
+    assert!(walls.tags.climb && !walls.tags.daylight);
+    assert!(!fyd_core::rules::after_dark(walls, fyd_core::rules::CLIMB_LEFT_BY, 18 * 60));
+    assert!(fyd_core::rules::after_dark(walls, fyd_core::rules::CLIMB_LEFT_BY + 1, 18 * 60));
+    // Asked for it on a date to 01:00, the planner keeps it in the evening.
+    let req = validate_recommend(&request("서촌", "fall", "19:00", "01:00", "walk")).unwrap();
+    let planned = fyd_core::planner::plan_including(catalogue, &req, &[walls]).unwrap();
+    let visit = planned.stops.iter().find(|s| std::ptr::eq(s.place, walls)).expect("the walls in the evening");
+    assert!(visit.leave <= fyd_core::rules::CLIMB_LEFT_BY, "{visit:?}");
+    // The checker holds any course to it: the last stop of a late date made the walls.
+    let (req, mut content) = course(&request("서촌", "fall", "20:00", "01:00", "walk"));
+    let last = content.stops.last_mut().unwrap();
+    assert!(last.leave.as_str() > "23:00" || last.leave.as_str() < "12:00", "{}", last.leave);
+    (last.name, last.category, last.lat, last.lon) = (walls.ko.clone(), "nightview".into(), walls.lat, walls.lon);
+    let found = problems(catalogue, &content, &req);
+    assert!(found.iter().any(|p| p.message.contains("is a climb: leave by 23:00")), "{found:?}");
+}
+
 #[test]
 fn the_answer_is_html_safe() {
     let (_, content) = course(&request("이태원", "fall", "14:00", "22:00", "walk"));

@@ -17,7 +17,7 @@
 //! shopping; `setting` `in` or `out`; `hours` in OpenStreetMap's opening_hours
 //! syntax ([`super::hours`]); `last_entry` minutes before closing that entry stops; `stay` the
 //! typical visit in minutes (15–300); `price` 0–3; `seasons` when it shines (`spring,fall`,
-//! `all`, `-`); `tags` from far, memorial, alcohol, brunch, highlight, car, sunset, daylight; `within` the id of
+//! `all`, `-`); `tags` from far, memorial, alcohol, brunch, highlight, car, sunset, daylight, climb; `within` the id of
 //! the place it is inside; `checked` the year its facts were last checked; `note` what is
 //! uncertain. Files are applied in order: a record whose id is already known replaces it.
 

@@ -87,10 +87,13 @@ pub struct Tags {
     pub sunset: bool,
     /// Seen by daylight only: an unlit valley, forest or mountain path, dark soon after sunset.
     pub daylight: bool,
+    /// A climb up a mountain path: lit and walked for its evening view, but no place for a
+    /// couple late at night ([`crate::rules::CLIMB_LEFT_BY`]).
+    pub climb: bool,
 }
 
 impl Tags {
-    pub const NAMES: [&'static str; 8] = ["far", "memorial", "alcohol", "brunch", "highlight", "car", "sunset", "daylight"];
+    pub const NAMES: [&'static str; 9] = ["far", "memorial", "alcohol", "brunch", "highlight", "car", "sunset", "daylight", "climb"];
 
     fn set(&mut self, name: &str) -> bool {
         let flag = match name {
@@ -102,6 +105,7 @@ impl Tags {
             "car" => &mut self.car_only,
             "sunset" => &mut self.sunset,
             "daylight" => &mut self.daylight,
+            "climb" => &mut self.climb,
             _ => return false,
         };
         *flag = true;

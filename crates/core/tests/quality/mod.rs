@@ -145,6 +145,8 @@ pub fn measure(catalogue: &Catalogue, req: &PlanRequest, content: &CourseContent
     let in_the_dark =
         stops.iter().zip(&times).any(|(s, t)| place(&s.name).is_some_and(|p| p.tags.daylight) && t.1 > sunset_at(s.lat, s.lon, md) + 30);
     add("an unlit trail or valley (tag daylight) visited after dusk", true, true, in_the_dark);
+    let climbing_late = stops.iter().zip(&times).any(|(s, t)| place(&s.name).is_some_and(|p| p.tags.climb) && t.1 > 23 * 60);
+    add("a mountain path (tag climb) left after 23:00", true, true, climbing_late);
     let off_sunset = stops.iter().zip(&times).any(|(s, t)| {
         let sunset = sunset_at(s.lat, s.lon, md);
         s.category == "sunset" && !(sunset.saturating_sub(80)..=sunset + 15).contains(&t.0)

@@ -39,15 +39,20 @@ struct Visit<'c> {
 
 /// Every rule the course breaks; empty when it keeps them all.
 pub fn problems(catalogue: &Catalogue, content: &CourseContent, request: &PlanRequest) -> Vec<Problem> {
-    let mut found = Checker { catalogue, content, request, problems: Vec::new() }.run();
+    let mut found = every_problem(catalogue, content, request);
     let relaxed = declared_relaxations(content, request);
     found.retain(|p| !relaxed.contains(&p.rule));
     found
 }
 
+/// Every rule the course breaks, those it declares relaxed included.
+pub fn every_problem(catalogue: &Catalogue, content: &CourseContent, request: &PlanRequest) -> Vec<Problem> {
+    Checker { catalogue, content, request, problems: Vec::new() }.run()
+}
+
 /// The relaxable rules a course says it relaxed (by carrying their note).
 pub fn declared_relaxations(content: &CourseContent, request: &PlanRequest) -> Vec<Rule> {
-    Rule::RELAXABLE.into_iter().filter(|rule| content.notes.iter().any(|n| n == rule.relaxed_note(request.lang))).collect()
+    Rule::RELAXABLE.into_iter().filter(|rule| content.notes.iter().any(|n| rule.declared_by(n, request.lang))).collect()
 }
 
 struct Checker<'c> {

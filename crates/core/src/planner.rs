@@ -315,6 +315,25 @@ impl<'a, 'r> Search<'a, 'r> {
         }
     }
 
+    /// What the course says of a rule relaxed for it. A night stop left out says why: none
+    /// within reach, or no time for one beside dinner.
+    fn relaxed_note(&self, rule: Rule) -> &'static str {
+        let lang = self.request.lang;
+        let night_within_reach = || {
+            let (dusk, by) = (self.sunset, self.sunset + rules::NIGHT_STOP_AFTER_SUNSET);
+            self.candidates.iter().any(|c| {
+                matches!(rules::presented_category(c.place, dusk, self.sunset), Category::NightView | Category::Sunset)
+                    && c.hours.open.covers(dusk, by)
+                    && !rules::after_dark(c.place, by, self.sunset)
+            })
+        };
+        if rule == Rule::NightStop && self.needs.dinner && night_within_reach() {
+            rules::no_time_for_the_night_note(lang)
+        } else {
+            rule.relaxed_note(lang)
+        }
+    }
+
     /// Gives each meal candidate the meal candidates within a short walk: the pool holds what
     /// is allowed for the couple, so the course's meal alternatives come from these.
     fn mark_backups(&mut self) {
@@ -361,11 +380,22 @@ impl<'a, 'r> Search<'a, 'r> {
     fn keeps_the_rules(&self, partial: &Partial) -> Option<Plan<'a>> {
         let stops: Vec<PlannedStop> =
             partial.stops.iter().map(|&(i, arrive, leave)| PlannedStop { place: self.candidates[i].place, arrive, leave }).collect();
-        let mut notes: Vec<String> = self.relaxed.iter().map(|rule| rule.relaxed_note(self.request.lang).to_owned()).collect();
+        let lang = self.request.lang;
+        let mut notes: Vec<String> = self.relaxed.iter().map(|rule| self.relaxed_note(*rule).to_owned()).collect();
         notes.extend(self.closed_highlights());
-        let course = course_content(self.catalogue, &self.anchor, &stops, &partial.legs, self.sunset, &notes, self.request);
-        if !check::problems(self.catalogue, &course, self.request).is_empty() {
+        let render =
+            |notes: &[String]| course_content(self.catalogue, &self.anchor, &stops, &partial.legs, self.sunset, notes, self.request);
+        let mut course = render(&notes);
+        let broken = check::every_problem(self.catalogue, &course, self.request);
+        if broken.iter().any(|problem| !self.relaxed.contains(&problem.rule)) {
             return None;
+        }
+        // A rule relaxed to find a course that this course keeps after all is not said: "no
+        // night view within reach" under a course that ends on the beach at dusk would mislead.
+        let kept: Vec<Rule> = self.relaxed.iter().copied().filter(|rule| !broken.iter().any(|p| p.rule == *rule)).collect();
+        if !kept.is_empty() {
+            notes.retain(|note| !kept.iter().any(|rule| rule.declared_by(note, lang)));
+            course = render(&notes);
         }
         Some(Plan { anchor: self.anchor, stops, legs: partial.legs.clone(), sunset: self.sunset, notes, course })
     }

@@ -286,6 +286,25 @@ impl Rule {
             (_, En) => "Some rules were relaxed.",
         }
     }
+
+    /// Whether `note` says this rule was relaxed: its [`Rule::relaxed_note`], or for the night
+    /// stop the [`no_time_for_the_night_note`] too.
+    pub fn declared_by(self, note: &str, lang: crate::request::Lang) -> bool {
+        note == self.relaxed_note(lang) || (self == Rule::NightStop && note == no_time_for_the_night_note(lang))
+    }
+}
+
+/// The night stop's note when a night view is within reach but the window cannot hold it with
+/// everything else (an 11–19 date in autumn: dinner, then the window ends an hour after sunset).
+pub fn no_time_for_the_night_note(lang: crate::request::Lang) -> &'static str {
+    match lang {
+        crate::request::Lang::Ko => {
+            "끝나는 시간까지 저녁 식사와 야경을 함께 넣기엔 빠듯해 야경은 뺐어요. 야경까지 보려면 끝나는 시간을 늦춰 보세요."
+        }
+        crate::request::Lang::En => {
+            "The window is too short for both dinner and a night view, so the night view is left out: end later to have both."
+        }
+    }
 }
 
 /// The rules in words, for the LLM prompt. Numbers come from the constants above.

@@ -293,6 +293,19 @@ fn a_climb_is_an_evening_not_a_midnight() {
     assert!(found.iter().any(|p| p.message.contains("is a climb: leave by 23:00")), "{found:?}");
 }
 
+/// A course that leaves the night out says why: a night view within reach but no time for it
+/// beside dinner (an autumn 11–19 by the sea), or none within reach (불국사 on foot on a summer
+/// evening).
+#[test]
+fn a_night_left_out_says_why() {
+    use fyd_core::request::Lang;
+    use fyd_core::rules::{no_time_for_the_night_note, Rule};
+    let (_, by_the_sea) = course(&request("광안리", "fall", "11:00", "19:00", "public"));
+    assert_eq!(by_the_sea.notes, [no_time_for_the_night_note(Lang::Ko)], "{:?}", stops(&by_the_sea));
+    let (_, temple) = course(&request("경주 불국사", "summer", "10:00", "21:00", "walk"));
+    assert_eq!(temple.notes, [Rule::NightStop.relaxed_note(Lang::Ko)], "{:?}", stops(&temple));
+}
+
 #[test]
 fn the_answer_is_html_safe() {
     let (_, content) = course(&request("이태원", "fall", "14:00", "22:00", "walk"));

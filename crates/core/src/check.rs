@@ -215,10 +215,12 @@ impl<'c> Checker<'c> {
             }
             let stay = visit.leave.saturating_sub(visit.arrive);
             let last = i + 1 == visits.len();
-            if stay < rules::MIN_STAY.min(if last { 20 } else { rules::MIN_STAY }) || stay > rules::MAX_STAY {
+            let shortest =
+                visit.place.map_or(if last { rules::LAST_STOP_MIN_STAY } else { rules::MIN_STAY }, |p| rules::shortest_visit(p, last));
+            if stay < shortest || stay > rules::MAX_STAY {
                 self.report(
                     Rule::StayLength,
-                    format!("{} lasts {stay} minutes; a visit lasts {}–{} minutes", visit.name, rules::MIN_STAY, rules::MAX_STAY),
+                    format!("{} lasts {stay} minutes; a visit there lasts {shortest}–{} minutes", visit.name, rules::MAX_STAY),
                 );
             }
             if visits[..i].iter().any(|other| other.name == visit.name) {

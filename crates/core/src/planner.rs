@@ -784,7 +784,7 @@ impl<'a, 'r> Search<'a, 'r> {
             }
         }
         let floor = if arrive + stay >= end {
-            20
+            rules::shortest_visit(place, true)
         } else if cut_by_cold && place.stay <= rules::COLD_SHORT_VISIT_MAX_STAY {
             rules::MIN_STAY
         } else {

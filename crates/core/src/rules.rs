@@ -38,6 +38,15 @@ pub const SHORT_WINDOW: u16 = 4 * 60;
 /// A visit lasts at least this long, and at most [`MAX_STAY`].
 pub const MIN_STAY: u16 = 30;
 pub const MAX_STAY: u16 = 180;
+/// A visit lasts at least this share of the place's usual stay (what the catalogue says it
+/// takes), in percent, where the pace allows.
+pub const SHORTEST_VISIT_PERCENT: u16 = 60;
+/// The day's last stop may be this short: a view, a walk or a drink to end on.
+pub const LAST_STOP_MIN_STAY: u16 = 20;
+/// A place whose usual visit is longer than this — a show, a museum, a theme park, an island —
+/// is visited for at least the shortest of [`stay_range`], even as the day's last stop: the
+/// last forty minutes of a musical are no visit.
+pub const LONG_VISIT: u16 = 90;
 
 /// The course starts within this of the window's start and ends by its end, no more than
 /// [`END_SLACK`] before it unless nothing within reach is open later.
@@ -146,8 +155,19 @@ pub fn same_kind_in_a_row_allowed(start: u16, end: u16) -> bool {
 
 /// A visit this place may take: from a short stop to a lingering one (walks, views, cafés and
 /// bars stretch further than a museum).
+/// The shortest visit to `place` a course may hold, as its last stop or not.
+pub fn shortest_visit(place: &Place, last: bool) -> u16 {
+    if place.stay > LONG_VISIT {
+        stay_range(place).0
+    } else if last {
+        LAST_STOP_MIN_STAY
+    } else {
+        MIN_STAY
+    }
+}
+
 pub fn stay_range(place: &Place) -> (u16, u16) {
-    let shortest = MIN_STAY.max(place.stay * 6 / 10);
+    let shortest = MIN_STAY.max(place.stay * SHORTEST_VISIT_PERCENT / 100);
     let stretch = match place.category {
         Category::Walk | Category::NightView | Category::Cafe | Category::Bar | Category::Shopping => 2.0,
         _ => 1.5,
@@ -318,6 +338,9 @@ pub fn statements(request: &PlanRequest, needs: &Needs, sunset: u16, max_stops: 
         ),
         format!(
             "At most {max_stops} stops: about one stop per 80–100 minutes, each visit {MIN_STAY}–{MAX_STAY} minutes; one place is one stop, and so is one chain (two branches of one brand)."
+        ),
+        format!(
+            "A place whose stay is over {LONG_VISIT} min (a show, a museum, a theme park) is visited for at least {SHORTEST_VISIT_PERCENT}% of it, even at the end; the last stop may otherwise be {LAST_STOP_MIN_STAY} minutes."
         ),
         format!("Times only move forward; leave time to travel between stops and no idle gaps over {GAP_SLACK} minutes."),
         "Every place must be open for the whole visit (see its hours); never use a place twice.".to_owned(),

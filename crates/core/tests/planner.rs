@@ -306,6 +306,28 @@ fn a_night_left_out_says_why() {
     assert_eq!(temple.notes, [Rule::NightStop.relaxed_note(Lang::Ko)], "{:?}", stops(&temple));
 }
 
+/// A show, a museum or a theme park is no place for the day's last forty minutes: the grid found
+/// 119 of 5,961 courses ending on 세종문화회관 or a 대학로 play for under 45 minutes.
+#[test]
+fn a_long_visit_is_not_squeezed_into_the_end() {
+    let catalogue = catalogue();
+    let play = catalogue.find_place("대학로 소극장 연극").unwrap();
+    assert!(play.stay > fyd_core::rules::LONG_VISIT);
+    assert_eq!(fyd_core::rules::shortest_visit(play, true), fyd_core::rules::stay_range(play).0);
+    let (req, mut content) = course(&request("성북동", "fall", "14:00", "22:00", "walk"));
+    for stop in &content.stops {
+        let place = catalogue.find_place(&stop.name).unwrap();
+        let minutes = |t: &str| t[..2].parse::<u16>().unwrap() * 60 + t[3..].parse::<u16>().unwrap();
+        assert!(minutes(&stop.leave) - minutes(&stop.arrive) >= fyd_core::rules::shortest_visit(place, true), "{:?}", stops(&content));
+    }
+    // The checker holds any course to it: the last stop made the play, for 40 minutes.
+    let last = content.stops.last_mut().unwrap();
+    (last.name, last.category, last.lat, last.lon, last.arrive) = (play.ko.clone(), "activity".into(), play.lat, play.lon, "21:20".into());
+    last.leave = "22:00".into();
+    let found = problems(catalogue, &content, &req);
+    assert!(found.iter().any(|p| p.message.contains("lasts 40 minutes; a visit there lasts 66–180")), "{found:?}");
+}
+
 #[test]
 fn the_answer_is_html_safe() {
     let (_, content) = course(&request("이태원", "fall", "14:00", "22:00", "walk"));

@@ -145,6 +145,9 @@ pub fn measure(catalogue: &Catalogue, req: &PlanRequest, content: &CourseContent
     let in_the_dark =
         stops.iter().zip(&times).any(|(s, t)| place(&s.name).is_some_and(|p| p.tags.daylight) && t.1 > sunset_at(s.lat, s.lon, md) + 30);
     add("an unlit trail or valley (tag daylight) visited after dusk", true, true, in_the_dark);
+    // A show, a theme park, an island: a visit of under 60% of its usual length is no visit.
+    let cut_short = stops.iter().zip(&times).any(|(s, t)| place(&s.name).is_some_and(|p| p.stay > 90 && (t.1 - t.0) * 10 < p.stay * 6));
+    add("a long visit (usually over 90 min) cut below 60% of it", true, true, cut_short);
     let climbing_late = stops.iter().zip(&times).any(|(s, t)| place(&s.name).is_some_and(|p| p.tags.climb) && t.1 > 23 * 60);
     add("a mountain path (tag climb) left after 23:00", true, true, climbing_late);
     let off_sunset = stops.iter().zip(&times).any(|(s, t)| {

@@ -215,8 +215,7 @@ impl<'c> Checker<'c> {
             }
             let stay = visit.leave.saturating_sub(visit.arrive);
             let last = i + 1 == visits.len();
-            let shortest =
-                visit.place.map_or(if last { rules::LAST_STOP_MIN_STAY } else { rules::MIN_STAY }, |p| rules::shortest_visit(p, last));
+            let shortest = rules::shortest_visit(visit.place, last);
             if stay < shortest || stay > rules::MAX_STAY {
                 self.report(
                     Rule::StayLength,
@@ -354,11 +353,11 @@ impl<'c> Checker<'c> {
                     );
                 }
             }
-            if let Some(place) = visit.place.filter(|p| rules::after_dark(p, visit.leave, sunset)) {
+            let left_by = visit.place.and_then(|p| rules::left_by(p, sunset).map(|by| (p, by)));
+            if let Some((place, by)) = left_by.filter(|(_, by)| visit.leave > *by) {
                 let why =
                     if place.tags.daylight { format!("is seen by daylight only (sunset {})", hhmm(sunset)) } else { "is a climb".into() };
-                let by = rules::left_by(place, sunset).map(hhmm).unwrap_or_default();
-                self.report(Rule::AfterDark, format!("{} {why}: leave by {by}, not {}", visit.name, hhmm(visit.leave)));
+                self.report(Rule::AfterDark, format!("{} {why}: leave by {}, not {}", visit.name, hhmm(by), hhmm(visit.leave)));
             }
             let indoor = visit.place.is_none_or(|p| p.indoor);
             if rules::winter_evening_minutes(request.season, indoor, visit.arrive, visit.leave) > rules::WINTER_OUTDOOR_MINUTES {

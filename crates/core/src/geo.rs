@@ -79,7 +79,8 @@ fn minutes(value: f64) -> u32 {
 /// a model can measure from the candidates' coordinates), from the same constants, so the
 /// model schedules with the figures the checker will time its course by.
 pub fn timing_in_words(transport: Transport) -> String {
-    let per_km = |metres_per_minute: f64, detour: f64| 1_000.0 * detour / metres_per_minute;
+    // Rounded up to the tenth printed, so a model that follows the words is never early.
+    let per_km = |metres_per_minute: f64, detour: f64| (10_000.0 * detour / metres_per_minute).ceil() / 10.0;
     let walk = format!(
         "a walk takes {:.1} minutes a straight-line kilometre (routes run {WALK_DETOUR}× the straight line, {WALK_M_PER_MIN:.0} m a minute)",
         per_km(WALK_M_PER_MIN, WALK_DETOUR)
@@ -122,7 +123,8 @@ mod tests {
     }
 
     /// A model that times its legs by the prompt's words, with the numbers as the words print
-    /// them, lands within a minute of the leg the checker computes.
+    /// them, is never early for the leg the checker computes (which would break the course)
+    /// and at most two minutes late.
     #[test]
     fn the_prompts_timing_words_agree_with_the_legs() {
         let numbers = |text: &str| -> Vec<f64> {
@@ -142,10 +144,8 @@ mod tests {
                     Transport::Car => n[4] + km.min(n[6]) * n[5] + (km - n[6]).max(0.0) * n[7],
                 };
                 let leg = leg_over(km * 1_000.0, transport);
-                assert!(
-                    (f64::from(leg.minutes) - stated.ceil()).abs() <= 1.0,
-                    "{transport:?} {km} km: {leg:?} vs {stated:.1} from {words:?}"
-                );
+                let stated = stated.ceil() as u32;
+                assert!((leg.minutes..=leg.minutes + 2).contains(&stated), "{transport:?} {km} km: {leg:?} vs {stated} from {words:?}");
             }
         }
     }

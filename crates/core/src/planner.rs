@@ -51,6 +51,9 @@ const LUNCH_TARGET: u16 = 12 * 60;
 const DINNER_TARGET: u16 = 18 * 60;
 /// Meal alternatives lie within this of the meal (a short walk).
 const ALTERNATIVE_M: f64 = 700.0;
+/// A window that ends less than this after sunset may have no room for both dinner (an hour)
+/// and a night stop (from just before sunset to 20 minutes after it), with the ways between.
+const NIGHT_WITH_DINNER_MINUTES: u16 = 120;
 /// What a meal with no other place to eat within [`ALTERNATIVE_M`] loses in the score.
 const NO_BACKUP_PENALTY: f64 = 2.0;
 
@@ -65,14 +68,8 @@ pub struct PlannedStop<'a> {
 pub struct Plan<'a> {
     pub anchor: Anchor<'a>,
     pub stops: Vec<PlannedStop<'a>>,
-    /// `legs[i]` joins `stops[i]` and `stops[i + 1]`.
-    pub legs: Vec<Leg>,
-    /// Sunset at the anchor on the day, minutes after midnight.
-    pub sunset: u16,
-    /// What the couple should know: closed highlights, relaxed rules.
-    pub notes: Vec<String>,
-    /// The plan as the couple reads it, with meal alternatives and notes: the very course the
-    /// checker passed.
+    /// The plan as the couple reads it — legs, sunset, meal alternatives, notes: the very course
+    /// the checker passed.
     pub course: CourseContent,
 }
 
@@ -315,8 +312,9 @@ impl<'a, 'r> Search<'a, 'r> {
         }
     }
 
-    /// What the course says of a rule relaxed for it. A night stop left out says why: none
-    /// within reach, or no time for one beside dinner.
+    /// What the course says of a rule relaxed for it. A night stop left out says why: no time
+    /// for one beside dinner (the window ends within [`NIGHT_WITH_DINNER_MINUTES`] of sunset and
+    /// a night view is within reach), or none within reach.
     fn relaxed_note(&self, rule: Rule) -> &'static str {
         let lang = self.request.lang;
         let night_within_reach = || {
@@ -327,15 +325,18 @@ impl<'a, 'r> Search<'a, 'r> {
                     && !rules::after_dark(c.place, by, self.sunset)
             })
         };
-        if rule == Rule::NightStop && self.needs.dinner && night_within_reach() {
+        let short_night = self.request.end < self.sunset + NIGHT_WITH_DINNER_MINUTES;
+        if rule == Rule::NightStop && self.needs.dinner && short_night && night_within_reach() {
             rules::no_time_for_the_night_note(lang)
         } else {
             rule.relaxed_note(lang)
         }
     }
 
-    /// Gives each meal candidate the meal candidates within a short walk: the pool holds what
-    /// is allowed for the couple, so the course's meal alternatives come from these.
+    /// Gives each meal candidate the meal candidates within a short walk. An estimate of the
+    /// alternatives the course will list (`meal_alternatives`, over the whole catalogue and
+    /// every stop of the finished course): the pool holds what is allowed for the couple and
+    /// within reach, which is where nearly all of them stand.
     fn mark_backups(&mut self) {
         let meals: Vec<(usize, (f64, f64))> =
             self.candidates.iter().enumerate().filter(|(_, c)| c.place.category == Category::Meal).map(|(i, c)| (i, c.xy)).collect();
@@ -397,7 +398,7 @@ impl<'a, 'r> Search<'a, 'r> {
             notes.retain(|note| !kept.iter().any(|rule| rule.declared_by(note, lang)));
             course = render(&notes);
         }
-        Some(Plan { anchor: self.anchor, stops, legs: partial.legs.clone(), sunset: self.sunset, notes, course })
+        Some(Plan { anchor: self.anchor, stops, course })
     }
 
     /// Highlights near the anchor that are closed on the couple's date, one line each.
@@ -784,7 +785,7 @@ impl<'a, 'r> Search<'a, 'r> {
             }
         }
         let floor = if arrive + stay >= end {
-            rules::shortest_visit(place, true)
+            rules::shortest_visit(Some(place), true)
         } else if cut_by_cold && place.stay <= rules::COLD_SHORT_VISIT_MAX_STAY {
             rules::MIN_STAY
         } else {

@@ -153,19 +153,18 @@ pub fn same_kind_in_a_row_allowed(start: u16, end: u16) -> bool {
     end - start < SHORT_WINDOW
 }
 
-/// A visit this place may take: from a short stop to a lingering one (walks, views, cafés and
-/// bars stretch further than a museum).
-/// The shortest visit to `place` a course may hold, as its last stop or not.
-pub fn shortest_visit(place: &Place, last: bool) -> u16 {
-    if place.stay > LONG_VISIT {
-        stay_range(place).0
-    } else if last {
-        LAST_STOP_MIN_STAY
-    } else {
-        MIN_STAY
+/// The shortest visit a course may hold, as its last stop or not, at `place` (`None`: a stop
+/// that names no catalogue place, as an LLM answer's may).
+pub fn shortest_visit(place: Option<&Place>, last: bool) -> u16 {
+    match place {
+        Some(place) if place.stay > LONG_VISIT => stay_range(place).0,
+        _ if last => LAST_STOP_MIN_STAY,
+        _ => MIN_STAY,
     }
 }
 
+/// A visit this place may take: from a short stop to a lingering one (walks, views, cafés and
+/// bars stretch further than a museum).
 pub fn stay_range(place: &Place) -> (u16, u16) {
     let shortest = MIN_STAY.max(place.stay * SHORTEST_VISIT_PERCENT / 100);
     let stretch = match place.category {

@@ -173,13 +173,16 @@ fn on_a_terminal_the_list_table_follows_lang() {
     let env = Env::new();
     env.join("mina@example.com", "mina");
     assert!(env.on_a_terminal("list").contains("저장한 코스가 아직 없어요"));
-    let id = env.recommend_and_save().to_string();
+    env.recommend_and_save();
     let korean = env.on_a_terminal("list");
     assert!(korean.lines().any(|line| line.contains("번호") && line.contains("제목") && line.contains("날짜·시간")), "{korean}");
-    assert!(korean.contains(&id) && !korean.contains("Title"), "{korean}");
+    // The course's row, its window in Korean times.
+    assert!(korean.lines().any(|line| line.contains("성수") && line.contains("오후 2시")), "{korean}");
+    assert!(!korean.contains("Title"), "{korean}");
     let english = env.on_a_terminal("--lang en list");
     assert!(english.lines().any(|line| line.contains("ID") && line.contains("Title") && line.contains("When")), "{english}");
-    assert!(!english.contains("제목"), "{english}");
+    assert!(english.lines().any(|line| line.contains("성수") && line.contains("2:00 PM")), "{english}");
+    assert!(!english.contains("제목") && !english.contains("오후"), "{english}");
 }
 
 #[test]

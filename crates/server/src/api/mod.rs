@@ -64,9 +64,9 @@ pub fn app(state: Arc<AppState>, cors_origins: &[String]) -> impl Endpoint<Outpu
     let allowed = allowed.clone();
     Route::new()
         .nest("/", service)
-        .at("/api/schema", get(ops::schema).data(spec))
-        .at("/api/schema/swagger-ui", get(make_sync(move |_| Html(viewers.swagger_ui_html()))))
-        .at("/api/schema/redoc", get(make_sync(move |_| Html(redoc_viewers.redoc_html()))))
+        .at(SCHEMA_PATHS[0], get(ops::schema).data(spec))
+        .at(SCHEMA_PATHS[1], get(make_sync(move |_| Html(viewers.swagger_ui_html()))))
+        .at(SCHEMA_PATHS[2], get(make_sync(move |_| Html(redoc_viewers.redoc_html()))))
         // Share pages: HTML for people, outside the OpenAPI document.
         .nest("/s", public::routes())
         // Every path answers with and without its trailing slash, with no redirect.
@@ -133,9 +133,12 @@ fn openapi_service(state: &Arc<AppState>) -> OpenApiService<Apis, ()> {
     )
 }
 
-/// Which methods each documented path answers, for the `Allow` header of a 405 (RFC 9110).
-/// Read from the OpenAPI document, so it cannot drift from the routes; plus the share pages,
-/// which the document leaves out.
+/// The OpenAPI document and its two viewers: pages outside the document they serve.
+const SCHEMA_PATHS: [&str; 3] = ["/api/schema", "/api/schema/swagger-ui", "/api/schema/redoc"];
+
+/// Which methods each path answers, for the `Allow` header of a 405 or a plain OPTIONS (RFC
+/// 9110). Read from the OpenAPI document, so it cannot drift from the routes; plus the share
+/// pages and the document's own pages, which it leaves out.
 struct AllowedMethods(Vec<(Vec<String>, String)>);
 
 impl AllowedMethods {
@@ -153,6 +156,9 @@ impl AllowedMethods {
                     (segments, methods.join(", "))
                 })
                 .chain([(vec!["s".to_owned(), "{token}".to_owned()], public::ALLOWED.to_owned())])
+                .chain(
+                    SCHEMA_PATHS.map(|path| (path.trim_matches('/').split('/').map(str::to_owned).collect(), public::ALLOWED.to_owned())),
+                )
                 .collect(),
         )
     }

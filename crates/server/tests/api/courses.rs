@@ -89,7 +89,12 @@ async fn put_and_patch_are_405_json_and_a_plain_options_is_told_what_is_allowed(
     }
     // OPTIONS without a preflight's headers asks what the path allows: 204 and `Allow`, not a
     // 405 whose own `Allow` lists OPTIONS.
-    for (path, allowed) in [(path.as_str(), "DELETE, GET, OPTIONS"), ("/chat/chatbot/", "POST, OPTIONS")] {
+    for (path, allowed) in [
+        (path.as_str(), "DELETE, GET, OPTIONS"),
+        ("/chat/chatbot/", "POST, OPTIONS"),
+        ("/api/schema", "GET, HEAD, OPTIONS"),
+        ("/api/schema/redoc", "GET, HEAD, OPTIONS"),
+    ] {
         let reply = app.client.request(Method::OPTIONS, format!("{}{path}", app.url)).send().await.unwrap();
         assert_eq!(reply.status(), StatusCode::NO_CONTENT, "{path}");
         assert_eq!(reply.headers()["allow"], allowed, "{path}");

@@ -384,6 +384,7 @@ impl<'a, 'r> Search<'a, 'r> {
         let lang = self.request.lang;
         let mut notes: Vec<String> = self.relaxed.iter().map(|rule| self.relaxed_note(*rule).to_owned()).collect();
         notes.extend(self.closed_highlights());
+        notes.extend(stops.last().and_then(|last| self.ends_early(last.leave)));
         let render =
             |notes: &[String]| course_content(self.catalogue, &self.anchor, &stops, &partial.legs, self.sunset, notes, self.request);
         let mut course = render(&notes);
@@ -399,6 +400,21 @@ impl<'a, 'r> Search<'a, 'r> {
             course = render(&notes);
         }
         Some(Plan { anchor: self.anchor, stops, course })
+    }
+
+    /// Why a course ends more than [`rules::END_SLACK`] before the window does: the checker
+    /// passes such a course only when nothing within reach is open for a visit later.
+    fn ends_early(&self, leave: u16) -> Option<String> {
+        let (end, lang) = (self.request.end, self.request.lang);
+        let (leave_at, end_at) = (render::clock_time(&hhmm(leave), lang), render::clock_time(&hhmm(end), lang));
+        (leave + rules::END_SLACK < end).then(|| match lang {
+            Lang::Ko => {
+                format!("이 근처엔 {leave_at} 이후 더 들를 만한 곳이 열려 있지 않아, 코스는 {end_at}보다 일찍 {leave_at}에 끝나요.")
+            }
+            Lang::En => {
+                format!("Nothing within reach is open for another visit after {leave_at}, so the course ends then, before {end_at}.")
+            }
+        })
     }
 
     /// Highlights near the anchor that are closed on the couple's date, one line each.

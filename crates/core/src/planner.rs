@@ -405,13 +405,14 @@ impl<'a, 'r> Search<'a, 'r> {
     /// Why a course ends more than [`rules::END_SLACK`] before the window does: the checker
     /// passes such a course only when nothing within reach is open for a visit later.
     fn ends_early(&self, leave: u16) -> Option<String> {
-        let (end, lang) = (self.request.end, self.request.lang);
-        let (leave_at, end_at) = (render::clock_time(&hhmm(leave), lang), render::clock_time(&hhmm(end), lang));
-        (leave + rules::END_SLACK < end).then(|| match lang {
+        let end = self.request.end;
+        (leave + rules::END_SLACK < end).then(|| match self.request.lang {
             Lang::Ko => {
+                let (leave_at, end_at) = (hhmm(leave), hhmm(end));
                 format!("이 근처엔 {leave_at} 이후 더 들를 만한 곳이 열려 있지 않아, 코스는 {end_at}보다 일찍 {leave_at}에 끝나요.")
             }
             Lang::En => {
+                let (leave_at, end_at) = (render::english_time(leave), render::english_time(end));
                 format!("Nothing within reach is open for another visit after {leave_at}, so the course ends then, before {end_at}.")
             }
         })

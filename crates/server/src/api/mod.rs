@@ -149,27 +149,35 @@ impl AllowedMethods {
             paths
                 .iter()
                 .map(|(path, operations)| {
-                    let segments = path.trim_matches('/').split('/').map(str::to_owned).collect();
+                    let segments = segments(path).map(str::to_owned).collect();
                     let mut methods: Vec<String> =
                         operations.as_object().map(|o| o.keys().map(|m| m.to_uppercase()).collect()).unwrap_or_default();
                     methods.push("OPTIONS".into());
                     (segments, methods.join(", "))
                 })
-                .chain([(vec!["s".to_owned(), "{token}".to_owned()], public::ALLOWED.to_owned())])
                 .chain(
-                    SCHEMA_PATHS.map(|path| (path.trim_matches('/').split('/').map(str::to_owned).collect(), public::ALLOWED.to_owned())),
+                    ["/s/{token}"]
+                        .into_iter()
+                        .chain(SCHEMA_PATHS)
+                        .map(|path| (segments(path).map(str::to_owned).collect(), public::ALLOWED.to_owned())),
                 )
                 .collect(),
         )
     }
 
     fn for_path(&self, path: &str) -> String {
-        let wanted: Vec<&str> = path.trim_matches('/').split('/').collect();
+        let wanted: Vec<&str> = segments(path).collect();
         self.0
             .iter()
             .find(|(segments, _)| segments.len() == wanted.len() && segments.iter().zip(&wanted).all(|(s, w)| s.starts_with('{') || s == w))
             .map_or_else(|| "OPTIONS".to_owned(), |(_, methods)| methods.clone())
     }
+}
+
+/// A path's segments, without the slashes at either end (every path answers with and without
+/// its trailing slash).
+fn segments(path: &str) -> std::str::Split<'_, char> {
+    path.trim_matches('/').split('/')
 }
 
 /// Turns every error, ours or poem's, into the JSON shape of the contract.
